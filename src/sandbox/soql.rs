@@ -1,0 +1,1 @@
+//! A parser and evaluator for the subset of SOQL the sandbox understands.

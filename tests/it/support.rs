@@ -1,0 +1,87 @@
+//! Shared helpers: start a sandbox, mint tokens, build HTTP clients.
+
+#![allow(dead_code)]
+
+use koncert_sf::sandbox::{self, SandboxHandle, SandboxOptions};
+use serde_json::{Value, json};
+
+/// Starts a sandbox with default options on a free port.
+pub async fn start() -> SandboxHandle {
+    start_with(SandboxOptions::default()).await
+}
+
+/// Starts a sandbox with the given options.
+pub async fn start_with(options: SandboxOptions) -> SandboxHandle {
+    sandbox::start(options).await.expect("sandbox starts")
+}
+
+/// A client that never follows redirects, as OAuth clients must.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client")
+}
+
+/// Mints an access token for a user through the control surface.
+pub async fn token_for(sb: &SandboxHandle, username: &str) -> Value {
+    let response = client()
+        .post(format!("{}/__sandbox/sessions", sb.url()))
+        .json(&json!({"username": username}))
+        .send()
+        .await
+        .expect("control surface answers");
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("token json")
+}
+
+/// An access token of the full-access rep.
+pub async fn rep_token(sb: &SandboxHandle) -> String {
+    token_for(sb, sandbox::FULL_USER).await["access_token"].as_str().unwrap().to_string()
+}
+
+/// An access token of the restricted rep.
+pub async fn restricted_token(sb: &SandboxHandle) -> String {
+    token_for(sb, sandbox::RESTRICTED_USER).await["access_token"].as_str().unwrap().to_string()
+}
+
+/// `{url}/services/data/v67.0{path}`.
+pub fn api(sb: &SandboxHandle, path: &str) -> String {
+    format!("{}/services/data/v67.0{path}", sb.url())
+}
+
+/// GET with a bearer token; returns status, the limit header and the JSON body.
+pub async fn get_json(url: &str, token: &str) -> (u16, Option<String>, Value) {
+    let response = client().get(url).bearer_auth(token).send().await.expect("request");
+    split(response).await
+}
+
+/// Sends a JSON body with a bearer token.
+pub async fn send_json(
+    method: reqwest::Method,
+    url: &str,
+    token: &str,
+    body: &Value,
+) -> (u16, Option<String>, Value) {
+    let response =
+        client().request(method, url).bearer_auth(token).json(body).send().await.expect("request");
+    split(response).await
+}
+
+async fn split(response: reqwest::Response) -> (u16, Option<String>, Value) {
+    let status = response.status().as_u16();
+    let limit = response
+        .headers()
+        .get("sforce-limit-info")
+        .map(|v| v.to_str().unwrap().to_string());
+    let text = response.text().await.expect("body");
+    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("json") };
+    (status, limit, body)
+}
+
+/// All records of an object, read through the control surface (not counted).
+pub async fn records(sb: &SandboxHandle, object: &str) -> Vec<Value> {
+    let url = format!("{}/__sandbox/records/{object}", sb.url());
+    let body: Value = client().get(url).send().await.unwrap().json().await.unwrap();
+    body["records"].as_array().unwrap().clone()
+}
