@@ -113,7 +113,11 @@ pub enum Error {
     },
     /// A `--report ID=FILE` could not be used.
     #[error("cannot serve report file `{path}` as `{id}`: {reason}")]
-    ReportFile { id: String, path: PathBuf, reason: String },
+    ReportFile {
+        id: String,
+        path: PathBuf,
+        reason: String,
+    },
     /// The background thread of [`start_in_thread`] could not start.
     #[error("cannot start the sandbox thread")]
     Thread(#[source] std::io::Error),
@@ -198,8 +202,14 @@ impl Drop for SandboxHandle {
 pub async fn start(options: SandboxOptions) -> Result<SandboxHandle, Error> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
         .await
-        .map_err(|source| Error::Bind { port: options.port, source })?;
-    let addr = listener.local_addr().map_err(|source| Error::Bind { port: options.port, source })?;
+        .map_err(|source| Error::Bind {
+            port: options.port,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| Error::Bind {
+        port: options.port,
+        source,
+    })?;
     let url = format!("http://127.0.0.1:{}", addr.port());
 
     let mut org = org::Org::new(options.clone(), url.clone());
@@ -213,7 +223,13 @@ pub async fn start(options: SandboxOptions) -> Result<SandboxHandle, Error> {
     let done = tokio::spawn(server::serve(listener, app, stop_rx));
     tracing::info!(%url, "sandbox listening");
 
-    Ok(SandboxHandle { info, addr, stop: Some(stop_tx), done: Some(done), org })
+    Ok(SandboxHandle {
+        info,
+        addr,
+        stop: Some(stop_tx),
+        done: Some(done),
+        org,
+    })
 }
 
 /// A sandbox running on its own thread and runtime, for synchronous callers.
@@ -281,7 +297,11 @@ pub fn start_in_thread(options: SandboxOptions) -> Result<ThreadedSandbox, Error
     let info = ready_rx
         .recv()
         .map_err(|_| Error::Thread(std::io::Error::other("sandbox thread ended early")))??;
-    Ok(ThreadedSandbox { info, stop: Some(stop_tx), thread: Some(thread) })
+    Ok(ThreadedSandbox {
+        info,
+        stop: Some(stop_tx),
+        thread: Some(thread),
+    })
 }
 
 fn describe(org: &org::Org) -> SandboxInfo {

@@ -29,7 +29,9 @@ pub fn routes() -> Router<Shared> {
 }
 
 async fn mark(mut response: Response) -> Response {
-    response.headers_mut().insert("x-koncert-sandbox", HeaderValue::from_static("control"));
+    response
+        .headers_mut()
+        .insert("x-koncert-sandbox", HeaderValue::from_static("control"));
     response
 }
 
@@ -83,8 +85,12 @@ async fn mint_session(State(org): State<Shared>, Json(request): Json<MintRequest
         .collect();
     let issued_at = Utc::now().timestamp_millis();
     let org15 = org.org_id.short().to_string();
-    let (grant, refresh) = org.sessions.grant(user, super::CLIENT_ID, &scopes, issued_at);
-    let access = org.sessions.issue_access(&org15, user, super::CLIENT_ID, &scopes, Some(grant));
+    let (grant, refresh) = org
+        .sessions
+        .grant(user, super::CLIENT_ID, &scopes, issued_at);
+    let access = org
+        .sessions
+        .issue_access(&org15, user, super::CLIENT_ID, &scopes, Some(grant));
     Json(json!({
         "access_token": access,
         "refresh_token": refresh,
@@ -99,7 +105,11 @@ async fn mint_session(State(org): State<Shared>, Json(request): Json<MintRequest
 
 /// Ends every access token now, as an idle timeout would; refresh tokens live on.
 async fn expire_sessions(State(org): State<Shared>) -> Json<Value> {
-    let n = org.lock().expect("sandbox state lock").sessions.expire_all_access();
+    let n = org
+        .lock()
+        .expect("sandbox state lock")
+        .sessions
+        .expire_all_access();
     Json(json!({"expired": n}))
 }
 
@@ -109,7 +119,10 @@ struct UsageRequest {
 }
 
 /// Sets the API counter, to test behaviour near or past the daily limit.
-async fn set_api_usage(State(org): State<Shared>, Json(request): Json<UsageRequest>) -> Json<Value> {
+async fn set_api_usage(
+    State(org): State<Shared>,
+    Json(request): Json<UsageRequest>,
+) -> Json<Value> {
     let mut org = org.lock().expect("sandbox state lock");
     org.api.used = request.used;
     Json(json!({"used": org.api.used, "max": org.api.max}))
@@ -119,7 +132,11 @@ async fn set_api_usage(State(org): State<Shared>, Json(request): Json<UsageReque
 async fn records(State(org): State<Shared>, Path(object): Path<String>) -> Response {
     let org = org.lock().expect("sandbox state lock");
     let Some(def) = org.schema.object(&object) else {
-        return (StatusCode::NOT_FOUND, Json(json!({"error": "unknown object"}))).into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": "unknown object"})),
+        )
+            .into_response();
     };
     let records: Vec<Value> = org.records(def.name).cloned().map(Value::Object).collect();
     Json(json!({"object": def.name, "count": records.len(), "records": records})).into_response()

@@ -27,10 +27,22 @@ pub fn routes() -> Router<Shared> {
         .route("/services/data/{version}/limits/", get(limits))
         .route("/services/data/{version}/sobjects", get(describe_global))
         .route("/services/data/{version}/sobjects/", get(describe_global))
-        .route("/services/data/{version}/sobjects/{object}", get(object_info).post(create))
-        .route("/services/data/{version}/sobjects/{object}/", get(object_info).post(create))
-        .route("/services/data/{version}/sobjects/{object}/describe", get(describe))
-        .route("/services/data/{version}/sobjects/{object}/describe/", get(describe))
+        .route(
+            "/services/data/{version}/sobjects/{object}",
+            get(object_info).post(create),
+        )
+        .route(
+            "/services/data/{version}/sobjects/{object}/",
+            get(object_info).post(create),
+        )
+        .route(
+            "/services/data/{version}/sobjects/{object}/describe",
+            get(describe),
+        )
+        .route(
+            "/services/data/{version}/sobjects/{object}/describe/",
+            get(describe),
+        )
         .route(
             "/services/data/{version}/sobjects/{object}/{id}",
             get(read).patch(update).delete(delete),
@@ -41,7 +53,10 @@ pub fn routes() -> Router<Shared> {
                 .patch(collection_update)
                 .delete(collection_delete),
         )
-        .route("/services/data/{version}/composite/sobjects/{object}", get(collection_read))
+        .route(
+            "/services/data/{version}/composite/sobjects/{object}",
+            get(collection_read),
+        )
 }
 
 /// Any other path under a valid version: Salesforce's 404.
@@ -80,8 +95,10 @@ async fn resources(Extension(caller): Extension<Caller>) -> Json<Value> {
         ("queryAll", "queryAll"),
         ("sobjects", "sobjects"),
     ];
-    let map: Map<String, Value> =
-        names.iter().map(|(k, p)| ((*k).to_string(), json!(format!("{base}/{p}")))).collect();
+    let map: Map<String, Value> = names
+        .iter()
+        .map(|(k, p)| ((*k).to_string(), json!(format!("{base}/{p}"))))
+        .collect();
     Json(Value::Object(map))
 }
 
@@ -137,7 +154,12 @@ async fn describe_global(
 ) -> Json<Value> {
     let org = org.lock().expect("sandbox state lock");
     let base = caller.base();
-    let objects: Vec<Value> = org.schema.objects.iter().map(|o| object_summary(&base, o)).collect();
+    let objects: Vec<Value> = org
+        .schema
+        .objects
+        .iter()
+        .map(|o| object_summary(&base, o))
+        .collect();
     Json(json!({"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": objects}))
 }
 
@@ -219,7 +241,9 @@ fn validate(
             ));
             continue;
         }
-        let Some(field) = object.field(name).filter(|f| profile.can_read(object.name, f.name))
+        let Some(field) = object
+            .field(name)
+            .filter(|f| profile.can_read(object.name, f.name))
         else {
             errors.push(ApiError::bad_request(
                 "INVALID_FIELD",
@@ -275,7 +299,11 @@ fn validate(
         check_task_relations(&clean, &mut errors);
     }
 
-    if errors.is_empty() { Ok(clean) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(clean)
+    } else {
+        Err(errors)
+    }
 }
 
 fn is_blank(value: Option<&Value>) -> bool {
@@ -290,7 +318,10 @@ fn is_blank(value: Option<&Value>) -> bool {
 ///
 /// NOTE: the rule is documented; the exact message is unverified.
 fn check_task_relations(task: &Record, errors: &mut Vec<ApiError>) {
-    let who_is_lead = task.get("WhoId").and_then(Value::as_str).is_some_and(|id| id.starts_with("00Q"));
+    let who_is_lead = task
+        .get("WhoId")
+        .and_then(Value::as_str)
+        .is_some_and(|id| id.starts_with("00Q"));
     if who_is_lead && !is_blank(task.get("WhatId")) {
         errors.push(
             ApiError::bad_request(
@@ -308,7 +339,10 @@ fn check_value(org: &Org, field: &FieldDef, value: &Value) -> Result<Value, ApiE
     let type_error = || {
         ApiError::bad_request(
             "JSON_PARSER_ERROR",
-            format!("Cannot deserialize instance of {} from {value}", field.kind.as_str()),
+            format!(
+                "Cannot deserialize instance of {} from {value}",
+                field.kind.as_str()
+            ),
         )
         .with_fields(vec![field.name.to_string()])
     };
@@ -360,7 +394,9 @@ fn check_value(org: &Org, field: &FieldDef, value: &Value) -> Result<Value, ApiE
             let parsed = chrono::DateTime::parse_from_rfc3339(text)
                 .or_else(|_| chrono::DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%z"))
                 .map_err(|_| type_error())?;
-            Ok(json!(super::org::sf_datetime(parsed.with_timezone(&chrono::Utc))))
+            Ok(json!(super::org::sf_datetime(
+                parsed.with_timezone(&chrono::Utc)
+            )))
         }
         FieldType::Reference | FieldType::Id => check_reference(org, field, value),
         _ => Err(type_error()),
@@ -497,10 +533,15 @@ fn find_record<'a>(
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "NOT_FOUND",
-            format!("Provided external ID field does not exist or is not accessible: {}", path.id),
+            format!(
+                "Provided external ID field does not exist or is not accessible: {}",
+                path.id
+            ),
         ));
     };
-    let record = org.record(object.name, &id).ok_or_else(ApiError::not_found)?;
+    let record = org
+        .record(object.name, &id)
+        .ok_or_else(ApiError::not_found)?;
     Ok((object, id, record))
 }
 
@@ -544,13 +585,21 @@ pub fn render_record(
         }
     };
     for name in names {
-        out.insert(name.to_string(), record.get(name).cloned().unwrap_or(Value::Null));
+        out.insert(
+            name.to_string(),
+            record.get(name).cloned().unwrap_or(Value::Null),
+        );
     }
     Ok(Value::Object(out))
 }
 
 fn split_fields(raw: Option<&str>) -> Option<Vec<String>> {
-    raw.map(|s| s.split(',').map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect())
+    raw.map(|s| {
+        s.split(',')
+            .map(|f| f.trim().to_string())
+            .filter(|f| !f.is_empty())
+            .collect()
+    })
 }
 
 async fn read(
@@ -622,7 +671,10 @@ struct CollectionBody {
 
 fn parse_collection(bytes: &[u8]) -> Result<CollectionBody, ApiError> {
     let body: CollectionBody = serde_json::from_value(parse_json(bytes)?).map_err(|e| {
-        ApiError::bad_request("JSON_PARSER_ERROR", format!("Cannot deserialize the request: {e}"))
+        ApiError::bad_request(
+            "JSON_PARSER_ERROR",
+            format!("Cannot deserialize the request: {e}"),
+        )
     })?;
     if body.records.len() > COLLECTION_LIMIT {
         return Err(ApiError::bad_request(
@@ -647,21 +699,32 @@ fn plan_record(org: &Org, caller: &Caller, raw: &Value, write: Write) -> Planned
     let Some(fields) = raw.as_object() else {
         return fail("JSON_PARSER_ERROR", "Each record must be a JSON object");
     };
-    let kind = fields.get("attributes").and_then(|a| a.get("type")).and_then(Value::as_str);
+    let kind = fields
+        .get("attributes")
+        .and_then(|a| a.get("type"))
+        .and_then(Value::as_str);
     let Some(object) = kind.and_then(|k| org.schema.object(k)) else {
         return fail("INVALID_TYPE", "Must send a concrete entity type.");
     };
     if !object.writable {
-        return fail("INSUFFICIENT_ACCESS_OR_READONLY", "insufficient access rights on object");
+        return fail(
+            "INSUFFICIENT_ACCESS_OR_READONLY",
+            "insufficient access rights on object",
+        );
     }
 
-    let id = fields.iter().find(|(k, _)| k.eq_ignore_ascii_case("Id")).map(|(_, v)| v);
+    let id = fields
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("Id"))
+        .map(|(_, v)| v);
     let target = match (write, id) {
         (Write::Create, Some(_)) => {
             return fail("INVALID_FIELD", "Cannot specify Id in an insert call");
         }
         (Write::Create, None) => None,
-        (Write::Update, None) => return fail("MISSING_ARGUMENT", "Id not specified in an update call"),
+        (Write::Update, None) => {
+            return fail("MISSING_ARGUMENT", "Id not specified in an update call");
+        }
         (Write::Update, Some(raw_id)) => {
             let parsed = raw_id.as_str().and_then(|s| SfId::parse(s).ok());
             match parsed.filter(|id| org.record(object.name, id).is_some()) {
@@ -685,7 +748,12 @@ fn failure(errors: &[ApiError]) -> Value {
 
 /// Writes a planned collection: all or nothing when asked, otherwise every
 /// valid record. Results keep the request order.
-fn apply_collection(org: &mut Org, caller: &Caller, plans: Vec<Planned>, all_or_none: bool) -> Value {
+fn apply_collection(
+    org: &mut Org,
+    caller: &Caller,
+    plans: Vec<Planned>,
+    all_or_none: bool,
+) -> Value {
     let any_failed = plans.iter().any(|p| matches!(p, Planned::Failed(_)));
     let rolled_back = ApiError::bad_request(
         "ALL_OR_NONE_OPERATION_ROLLED_BACK",
@@ -718,8 +786,11 @@ async fn collection_write(org: Shared, caller: Caller, bytes: &[u8], write: Writ
         Err(e) => return e.into_response(),
     };
     let mut org = org.lock().expect("sandbox state lock");
-    let plans: Vec<Planned> =
-        body.records.iter().map(|r| plan_record(&org, &caller, r, write)).collect();
+    let plans: Vec<Planned> = body
+        .records
+        .iter()
+        .map(|r| plan_record(&org, &caller, r, write))
+        .collect();
     Json(apply_collection(&mut org, &caller, plans, body.all_or_none)).into_response()
 }
 
@@ -799,7 +870,9 @@ async fn collection_read(
     })?;
     let mut out = Vec::new();
     for raw in ids {
-        let record = SfId::parse(&raw).ok().and_then(|id| org.record(object.name, &id));
+        let record = SfId::parse(&raw)
+            .ok()
+            .and_then(|id| org.record(object.name, &id));
         match record {
             Some(r) => out.push(render_record(&caller, object, r, Some(&fields))?),
             None => out.push(Value::Null),

@@ -17,7 +17,12 @@ pub struct ApiError {
 impl ApiError {
     /// An error without a `fields` entry.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), fields: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            fields: None,
+        }
     }
 
     /// Adds the `fields` entry that field-related errors carry.
@@ -33,17 +38,29 @@ impl ApiError {
 
     /// 404 `NOT_FOUND` with Salesforce's stock message.
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", "The requested resource does not exist")
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "The requested resource does not exist",
+        )
     }
 
     /// 401 `INVALID_SESSION_ID`.
     pub fn invalid_session() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "INVALID_SESSION_ID", "Session expired or invalid")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "INVALID_SESSION_ID",
+            "Session expired or invalid",
+        )
     }
 
     /// 403 `REQUEST_LIMIT_EXCEEDED`.
     pub fn limit_exceeded() -> Self {
-        Self::new(StatusCode::FORBIDDEN, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "REQUEST_LIMIT_EXCEEDED",
+            "TotalRequests Limit exceeded.",
+        )
     }
 
     /// The entry of the error array. Single-record endpoints name the code
@@ -74,7 +91,11 @@ pub struct OAuthError {
 impl OAuthError {
     /// A 400 OAuth error, the status of almost every token endpoint failure.
     pub fn new(error: &'static str, description: impl Into<String>) -> Self {
-        Self { status: StatusCode::BAD_REQUEST, error, description: description.into() }
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            error,
+            description: description.into(),
+        }
     }
 }
 

@@ -133,14 +133,22 @@ mod tests {
         let long = SfId::parse("001R0000002Guzs").unwrap();
         assert_eq!(long.as_str(), "001R0000002GuzsIAC");
         assert_eq!(SfId::parse("001R0000002GuzsiAc").unwrap(), long);
-        assert!(matches!(SfId::parse("001R0000002GuzsAAA"), Err(IdError::Checksum(..))));
+        assert!(matches!(
+            SfId::parse("001R0000002GuzsAAA"),
+            Err(IdError::Checksum(..))
+        ));
         assert!(matches!(SfId::parse("001R0000"), Err(IdError::Length(..))));
-        assert!(matches!(SfId::parse("001R0000002Guz-"), Err(IdError::Charset(..))));
+        assert!(matches!(
+            SfId::parse("001R0000002Guz-"),
+            Err(IdError::Charset(..))
+        ));
     }
 
     #[test]
     fn generated_ids_sort_in_creation_order() {
-        let ids: Vec<_> = (0..200).map(|n| SfId::generate("003", "Hs", n * 977)).collect();
+        let ids: Vec<_> = (0..200)
+            .map(|n| SfId::generate("003", "Hs", n * 977))
+            .collect();
         assert!(ids.windows(2).all(|w| w[0].short() < w[1].short()));
         assert!(ids.iter().all(|id| SfId::parse(id.as_str()).is_ok()));
     }

@@ -96,7 +96,10 @@ impl Org {
     /// An empty org with the standard schema; `seed` fills it.
     pub fn new(options: SandboxOptions, base_url: String) -> Self {
         let org_id = SfId::generate("00D", POD, 4_242);
-        let api = ApiCounter { used: 0, max: options.api_limit };
+        let api = ApiCounter {
+            used: 0,
+            max: options.api_limit,
+        };
         Self {
             options,
             base_url,
@@ -125,22 +128,25 @@ impl Org {
 
     /// Finds a user by username, case-insensitively as Salesforce does.
     pub fn user_by_username(&self, username: &str) -> Option<usize> {
-        self.users.iter().position(|u| u.username.eq_ignore_ascii_case(username.trim()))
+        self.users
+            .iter()
+            .position(|u| u.username.eq_ignore_ascii_case(username.trim()))
     }
 
     /// The identity URL of a user: `{base}/id/{orgId}/{userId}`.
     pub fn identity_url(&self, user: usize) -> String {
-        format!("{}/id/{}/{}", self.base_url, self.org_id, self.users[user].id)
+        format!(
+            "{}/id/{}/{}",
+            self.base_url, self.org_id, self.users[user].id
+        )
     }
 
     /// All records of an object, in id (creation) order.
     pub fn records(&self, object: &str) -> impl Iterator<Item = &Record> {
-        self.records.get(object).into_iter().flat_map(|m| m.values())
-    }
-
-    /// Number of records of an object.
-    pub fn count(&self, object: &str) -> usize {
-        self.records.get(object).map_or(0, BTreeMap::len)
+        self.records
+            .get(object)
+            .into_iter()
+            .flat_map(|m| m.values())
     }
 
     /// Looks up a record of a known object by its 18-character id.
@@ -158,7 +164,11 @@ impl Org {
     /// Inserts a record whose fields were already validated, filling the
     /// platform-managed fields (Id, audit fields, defaults, derived names).
     pub fn insert(&mut self, object: &str, fields: Record, user: usize) -> SfId {
-        let prefix = self.schema.object(object).expect("validated object").key_prefix;
+        let prefix = self
+            .schema
+            .object(object)
+            .expect("validated object")
+            .key_prefix;
         let id = self.next_id(prefix);
         self.store(object, id.clone(), fields, user);
         id
@@ -166,7 +176,10 @@ impl Org {
 
     /// Inserts a record that already carries its `Id` (seeded users).
     pub fn insert_with_id(&mut self, object: &str, fields: Record, user: usize) {
-        let id = fields.get("Id").and_then(Value::as_str).and_then(|s| SfId::parse(s).ok());
+        let id = fields
+            .get("Id")
+            .and_then(Value::as_str)
+            .and_then(|s| SfId::parse(s).ok());
         let id = id.expect("seeded records carry valid ids");
         self.store(object, id, fields, user);
     }
@@ -192,7 +205,10 @@ impl Org {
         fields.insert("Id".to_string(), json!(id.as_str()));
         self.derive_fields(def, &mut fields);
 
-        self.records.entry(def.name).or_default().insert(id.to_string(), fields);
+        self.records
+            .entry(def.name)
+            .or_default()
+            .insert(id.to_string(), fields);
     }
 
     /// Applies validated changes to an existing record.
@@ -200,7 +216,11 @@ impl Org {
         let schema = self.schema.clone();
         let def = schema.object(object).expect("validated object");
         let user_id = json!(self.users[user].id.as_str());
-        let Some(mut record) = self.records.get(def.name).and_then(|m| m.get(id.as_str())).cloned()
+        let Some(mut record) = self
+            .records
+            .get(def.name)
+            .and_then(|m| m.get(id.as_str()))
+            .cloned()
         else {
             return false;
         };
@@ -210,7 +230,10 @@ impl Org {
         record.insert("LastModifiedDate".into(), json!(sf_datetime(Utc::now())));
         record.insert("SystemModstamp".into(), json!(sf_datetime(Utc::now())));
         self.derive_fields(def, &mut record);
-        self.records.entry(def.name).or_default().insert(id.to_string(), record);
+        self.records
+            .entry(def.name)
+            .or_default()
+            .insert(id.to_string(), record);
         true
     }
 
@@ -220,7 +243,9 @@ impl Org {
             return false;
         };
         let name = def.name;
-        self.records.get_mut(name).is_some_and(|m| m.remove(id.as_str()).is_some())
+        self.records
+            .get_mut(name)
+            .is_some_and(|m| m.remove(id.as_str()).is_some())
     }
 
     /// Recomputes fields the platform derives from others.
@@ -239,7 +264,11 @@ impl Org {
         if def.name == "Task" {
             let closed = text(record, "Status").as_deref() == Some("Completed");
             record.insert("IsClosed".into(), json!(closed));
-            let completed = if closed { json!(sf_datetime(Utc::now())) } else { Value::Null };
+            let completed = if closed {
+                json!(sf_datetime(Utc::now()))
+            } else {
+                Value::Null
+            };
             record.insert("CompletedDateTime".into(), completed);
             record.insert("AccountId".into(), self.task_account(record));
         }
@@ -247,7 +276,11 @@ impl Org {
 
     /// `Task.AccountId`: the Account in WhatId, or the Contact's Account.
     fn task_account(&self, task: &Record) -> Value {
-        let id_of = |f: &str| task.get(f).and_then(Value::as_str).and_then(|s| SfId::parse(s).ok());
+        let id_of = |f: &str| {
+            task.get(f)
+                .and_then(Value::as_str)
+                .and_then(|s| SfId::parse(s).ok())
+        };
         if let Some(what) = id_of("WhatId").filter(|id| id.prefix() == "001") {
             return json!(what.as_str());
         }
@@ -255,15 +288,5 @@ impl Org {
             .and_then(|who| self.record("Contact", &who))
             .and_then(|contact| contact.get("AccountId").cloned())
             .unwrap_or(Value::Null)
-    }
-
-    /// A record as a user sees it: only the fields their profile may read.
-    pub fn visible_fields(&self, profile: Profile, object: &ObjectDef) -> Vec<&'static str> {
-        object
-            .fields
-            .iter()
-            .filter(|f| profile.can_read(object.name, f.name))
-            .map(|f| f.name)
-            .collect()
     }
 }

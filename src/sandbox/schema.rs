@@ -107,12 +107,18 @@ impl FieldDef {
 
     /// Whether a create must supply this field.
     pub fn required_on_create(&self) -> bool {
-        self.createable && !self.nillable && !self.defaulted_on_create && self.kind != FieldType::Boolean
+        self.createable
+            && !self.nillable
+            && !self.defaulted_on_create
+            && self.kind != FieldType::Boolean
     }
 
     /// The picklist default, if the field has one.
     pub fn default_value(&self) -> Option<&'static str> {
-        self.picklist.iter().find(|(_, default)| *default).map(|(v, _)| *v)
+        self.picklist
+            .iter()
+            .find(|(_, default)| *default)
+            .map(|(v, _)| *v)
     }
 
     /// The describe representation of this field.
@@ -195,7 +201,9 @@ pub struct ObjectDef {
 impl ObjectDef {
     /// Looks a field up by name, case-insensitively as the API does.
     pub fn field(&self, name: &str) -> Option<&FieldDef> {
-        self.fields.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+        self.fields
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
     }
 
     /// The field that holds the record's display name.
@@ -261,7 +269,9 @@ pub struct Schema {
 impl Schema {
     /// Looks an object up by API name, case-insensitively.
     pub fn object(&self, name: &str) -> Option<&ObjectDef> {
-        self.objects.iter().find(|o| o.name.eq_ignore_ascii_case(name))
+        self.objects
+            .iter()
+            .find(|o| o.name.eq_ignore_ascii_case(name))
     }
 
     /// Finds the object whose records carry ids with this key prefix.
@@ -380,8 +390,13 @@ pub const INDUSTRIES: &[&str] = &[
 ];
 
 /// Lead sources shared by Contacts and Leads.
-pub const LEAD_SOURCES: &[&str] =
-    &["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"];
+pub const LEAD_SOURCES: &[&str] = &[
+    "Web",
+    "Phone Inquiry",
+    "Partner Referral",
+    "Purchased List",
+    "Other",
+];
 
 /// Lead statuses, in their sales-process order.
 pub const LEAD_STATUSES: &[&str] = &[
@@ -394,7 +409,11 @@ pub const LEAD_STATUSES: &[&str] = &[
 fn account() -> ObjectDef {
     let mut fields = vec![
         id_field(),
-        FieldDef { nillable: false, name_field: true, ..text("Name", "Account Name", 255) },
+        FieldDef {
+            nillable: false,
+            name_field: true,
+            ..text("Name", "Account Name", 255)
+        },
         typed("Phone", "Account Phone", T::Phone, 40),
         typed("Website", "Website", T::Url, 255),
         picklist("Industry", "Industry", INDUSTRIES, None),
@@ -420,7 +439,10 @@ fn contact() -> ObjectDef {
         id_field(),
         lookup("AccountId", "Account ID", &["Account"], "Account"),
         text("FirstName", "First Name", 40),
-        FieldDef { nillable: false, ..text("LastName", "Last Name", 80) },
+        FieldDef {
+            nillable: false,
+            ..text("LastName", "Last Name", 80)
+        },
         FieldDef {
             createable: false,
             updateable: false,
@@ -434,7 +456,11 @@ fn contact() -> ObjectDef {
         text("MailingCity", "Mailing City", 40),
         text("MailingState", "Mailing State/Province", 80),
         picklist("LeadSource", "Lead Source", LEAD_SOURCES, None),
-        FieldDef { nillable: false, defaulted_on_create: true, ..typed("DoNotCall", "Do Not Call", T::Boolean, 0) },
+        FieldDef {
+            nillable: false,
+            defaulted_on_create: true,
+            ..typed("DoNotCall", "Do Not Call", T::Boolean, 0)
+        },
         owner_field(),
     ];
     fields.extend(system_fields());
@@ -453,14 +479,20 @@ fn lead() -> ObjectDef {
     let mut fields = vec![
         id_field(),
         text("FirstName", "First Name", 40),
-        FieldDef { nillable: false, ..text("LastName", "Last Name", 80) },
+        FieldDef {
+            nillable: false,
+            ..text("LastName", "Last Name", 80)
+        },
         FieldDef {
             createable: false,
             updateable: false,
             name_field: true,
             ..text("Name", "Full Name", 121)
         },
-        FieldDef { nillable: false, ..text("Company", "Company", 255) },
+        FieldDef {
+            nillable: false,
+            ..text("Company", "Company", 255)
+        },
         text("Title", "Title", 128),
         typed("Phone", "Phone", T::Phone, 40),
         typed("MobilePhone", "Mobile Phone", T::Phone, 40),
@@ -470,11 +502,20 @@ fn lead() -> ObjectDef {
         FieldDef {
             nillable: false,
             defaulted_on_create: true,
-            ..picklist("Status", "Status", LEAD_STATUSES, Some("Open - Not Contacted"))
+            ..picklist(
+                "Status",
+                "Status",
+                LEAD_STATUSES,
+                Some("Open - Not Contacted"),
+            )
         },
         picklist("LeadSource", "Lead Source", LEAD_SOURCES, None),
         picklist("Industry", "Industry", INDUSTRIES, None),
-        FieldDef { nillable: false, defaulted_on_create: true, ..typed("DoNotCall", "Do Not Call", T::Boolean, 0) },
+        FieldDef {
+            nillable: false,
+            defaulted_on_create: true,
+            ..typed("DoNotCall", "Do Not Call", T::Boolean, 0)
+        },
         owner_field(),
     ];
     fields.extend(system_fields());
@@ -503,26 +544,47 @@ fn task() -> ObjectDef {
         id_field(),
         FieldDef {
             kind: T::Combobox,
-            picklist: ["Call", "Send Letter", "Send Quote", "Other"].map(|v| (v, false)).to_vec(),
+            picklist: ["Call", "Send Letter", "Send Quote", "Other"]
+                .map(|v| (v, false))
+                .to_vec(),
             ..text("Subject", "Subject", 255)
         },
         lookup("WhoId", "Name ID", &["Contact", "Lead"], "Who"),
-        lookup("WhatId", "Related To ID", &["Account", "Call_List_Member__c"], "What"),
-        FieldDef { label: "Assigned To ID", ..owner_field() },
+        lookup(
+            "WhatId",
+            "Related To ID",
+            &["Account", "Call_List_Member__c"],
+            "What",
+        ),
+        FieldDef {
+            label: "Assigned To ID",
+            ..owner_field()
+        },
         FieldDef {
             nillable: false,
             defaulted_on_create: true,
             ..picklist(
                 "Status",
                 "Status",
-                &["Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred"],
+                &[
+                    "Not Started",
+                    "In Progress",
+                    "Completed",
+                    "Waiting on someone else",
+                    "Deferred",
+                ],
                 Some("Not Started"),
             )
         },
         FieldDef {
             nillable: false,
             defaulted_on_create: true,
-            ..picklist("Priority", "Priority", &["High", "Normal", "Low"], Some("Normal"))
+            ..picklist(
+                "Priority",
+                "Priority",
+                &["High", "Normal", "Low"],
+                Some("Normal"),
+            )
         },
         typed("ActivityDate", "Due Date Only", T::Date, 0),
         typed("Description", "Description", T::Textarea, 32000),
@@ -534,13 +596,23 @@ fn task() -> ObjectDef {
         picklist("Type", "Type", &["Call", "Email", "Meeting", "Other"], None),
         FieldDef {
             restricted_picklist: true,
-            ..picklist("CallType", "Call Type", &["Internal", "Inbound", "Outbound"], None)
+            ..picklist(
+                "CallType",
+                "Call Type",
+                &["Internal", "Inbound", "Outbound"],
+                None,
+            )
         },
         typed("CallDurationInSeconds", "Call Duration", T::Int, 8),
         text("CallDisposition", "Call Result", 255),
         text("CallObject", "Call Object Identifier", 255),
         read_only(typed("IsClosed", "Closed", T::Boolean, 0)),
-        read_only(typed("CompletedDateTime", "Completed Date/Time", T::Datetime, 0)),
+        read_only(typed(
+            "CompletedDateTime",
+            "Completed Date/Time",
+            T::Datetime,
+            0,
+        )),
         read_only(lookup("AccountId", "Account ID", &["Account"], "Account")),
     ];
     fields.extend(system_fields());
@@ -556,11 +628,18 @@ fn task() -> ObjectDef {
 }
 
 fn user() -> ObjectDef {
-    let read_only = |field: FieldDef| FieldDef { createable: false, updateable: false, ..field };
+    let read_only = |field: FieldDef| FieldDef {
+        createable: false,
+        updateable: false,
+        ..field
+    };
     let mut fields = vec![
         id_field(),
         read_only(text("Username", "Username", 80)),
-        read_only(FieldDef { name_field: true, ..text("Name", "Full Name", 121) }),
+        read_only(FieldDef {
+            name_field: true,
+            ..text("Name", "Full Name", 121)
+        }),
         read_only(text("FirstName", "First Name", 40)),
         read_only(text("LastName", "Last Name", 80)),
         read_only(typed("Email", "Email", T::Email, 128)),
@@ -582,8 +661,14 @@ fn user() -> ObjectDef {
 fn call_list_member() -> ObjectDef {
     let mut fields = vec![
         id_field(),
-        FieldDef { name_field: true, ..text("Name", "Call List Member Name", 80) },
-        FieldDef { nillable: false, ..lookup("Contact__c", "Contact", &["Contact"], "Contact__r") },
+        FieldDef {
+            name_field: true,
+            ..text("Name", "Call List Member Name", 80)
+        },
+        FieldDef {
+            nillable: false,
+            ..lookup("Contact__c", "Contact", &["Contact"], "Contact__r")
+        },
         text("List_Name__c", "List Name", 80),
         picklist("Priority__c", "Priority", &["Hot", "Warm", "Cold"], None),
         typed("Added_On__c", "Added On", T::Date, 0),

@@ -21,20 +21,52 @@ pub const CONTACTS: usize = 12_000;
 /// Leads in the seeded org.
 pub const LEADS: usize = 2_500;
 /// Call-list lists and how many members each has.
-pub const CALL_LISTS: &[(&str, usize)] =
-    &[("Q4 Ohio Blitz", 260), ("Healthcare Push", 210), ("Renewals", 150)];
+pub const CALL_LISTS: &[(&str, usize)] = &[
+    ("Q4 Ohio Blitz", 260),
+    ("Healthcare Push", 210),
+    ("Renewals", 150),
+];
 
 const FIRST_NAMES: &[&str] = &[
     "Avery", "Blake", "Carmen", "Dana", "Elena", "Farid", "Grace", "Hiro", "Imani", "Jonas",
     "Keisha", "Luis", "Maya", "Nikolai", "Olivia", "Priya", "Quinn", "Rafael", "Sofia", "Tariq",
-    "Uma", "Victor", "Wen", "Ximena", "Yusuf", "Zoe", "Aaron", "Bianca", "Chen", "Diego",
-    "Eamon", "Fatima", "Gustavo", "Hannah", "Ingrid", "Jamal", "Kenji", "Leila", "Marco", "Nadia",
+    "Uma", "Victor", "Wen", "Ximena", "Yusuf", "Zoe", "Aaron", "Bianca", "Chen", "Diego", "Eamon",
+    "Fatima", "Gustavo", "Hannah", "Ingrid", "Jamal", "Kenji", "Leila", "Marco", "Nadia",
 ];
 const LAST_NAMES: &[&str] = &[
-    "Abbott", "Baptiste", "Castillo", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad",
-    "Iverson", "Jensen", "Kowalski", "Lindqvist", "Moreau", "Nakamura", "O'Brien", "Petrov",
-    "Quintero", "Rossi", "Schmidt", "Tanaka", "Umarov", "Varga", "Whitfield", "Xu", "Yilmaz",
-    "Zimmermann", "Achebe", "Brennan", "Costa", "Delacroix", "Okafor", "Patel", "Nguyen",
+    "Abbott",
+    "Baptiste",
+    "Castillo",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Iverson",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Nakamura",
+    "O'Brien",
+    "Petrov",
+    "Quintero",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Umarov",
+    "Varga",
+    "Whitfield",
+    "Xu",
+    "Yilmaz",
+    "Zimmermann",
+    "Achebe",
+    "Brennan",
+    "Costa",
+    "Delacroix",
+    "Okafor",
+    "Patel",
+    "Nguyen",
 ];
 const TITLES: &[&str] = &[
     "VP of Sales",
@@ -51,19 +83,58 @@ const TITLES: &[&str] = &[
     "Director of Purchasing",
 ];
 const COMPANY_WORDS: &[&str] = &[
-    "Acme", "Blue Ridge", "Cardinal", "Delta", "Evergreen", "Frontier", "Granite", "Harbor",
-    "Ironwood", "Juniper", "Keystone", "Lakeside", "Meridian", "Northstar", "Oakmont", "Pioneer",
-    "Quarry", "Redwood", "Summit", "Tidewater", "Union", "Vantage", "Westfield", "Yellowstone",
+    "Acme",
+    "Blue Ridge",
+    "Cardinal",
+    "Delta",
+    "Evergreen",
+    "Frontier",
+    "Granite",
+    "Harbor",
+    "Ironwood",
+    "Juniper",
+    "Keystone",
+    "Lakeside",
+    "Meridian",
+    "Northstar",
+    "Oakmont",
+    "Pioneer",
+    "Quarry",
+    "Redwood",
+    "Summit",
+    "Tidewater",
+    "Union",
+    "Vantage",
+    "Westfield",
+    "Yellowstone",
 ];
 const COMPANY_KINDS: &[&str] = &[
-    "Logistics", "Health", "Manufacturing", "Foods", "Energy", "Software", "Bank", "Builders",
-    "Retail Group", "Labs", "Freight", "Dental",
+    "Logistics",
+    "Health",
+    "Manufacturing",
+    "Foods",
+    "Energy",
+    "Software",
+    "Bank",
+    "Builders",
+    "Retail Group",
+    "Labs",
+    "Freight",
+    "Dental",
 ];
 const SUFFIXES: &[&str] = &["Inc.", "LLC", "Corp.", "Co.", "Group", ""];
 const STATES: &[(&str, &[&str], &[u16])] = &[
-    ("OH", &["Columbus", "Cleveland", "Cincinnati", "Dayton"], &[614, 216, 513, 937]),
+    (
+        "OH",
+        &["Columbus", "Cleveland", "Cincinnati", "Dayton"],
+        &[614, 216, 513, 937],
+    ),
     ("TX", &["Austin", "Dallas", "Houston"], &[512, 214, 713]),
-    ("CA", &["San Francisco", "Los Angeles", "San Diego"], &[415, 213, 619]),
+    (
+        "CA",
+        &["San Francisco", "Los Angeles", "San Diego"],
+        &[415, 213, 619],
+    ),
     ("NY", &["New York", "Buffalo", "Albany"], &[212, 716, 518]),
     ("FL", &["Miami", "Tampa", "Orlando"], &[305, 813, 407]),
     ("IL", &["Chicago", "Springfield"], &[312, 217]),
@@ -83,7 +154,11 @@ struct Place {
 fn place(rng: &mut ChaCha8Rng) -> Place {
     let (state, cities, areas) = STATES.choose(rng).expect("states are listed");
     let i = rng.random_range(0..cities.len());
-    Place { state, city: cities[i], area: areas[i.min(areas.len() - 1)] }
+    Place {
+        state,
+        city: cities[i],
+        area: areas[i.min(areas.len() - 1)],
+    }
 }
 
 /// A fictional phone number in one of the formats CRMs hold; `None` sometimes.
@@ -109,7 +184,10 @@ fn opt(value: Option<String>) -> Value {
 }
 
 fn record(pairs: &[(&str, Value)]) -> Record {
-    pairs.iter().map(|(k, v)| ((*k).to_string(), v.clone())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), v.clone()))
+        .collect()
 }
 
 /// Fills an empty org with the seeded users and records.
@@ -173,7 +251,10 @@ fn add_accounts(org: &mut Org, rng: &mut ChaCha8Rng) -> Vec<(String, Place)> {
         .trim()
         .to_string();
         let name = if n >= COMPANY_WORDS.len() * COMPANY_KINDS.len() {
-            format!("{name} {}", n / (COMPANY_WORDS.len() * COMPANY_KINDS.len()) + 1)
+            format!(
+                "{name} {}",
+                n / (COMPANY_WORDS.len() * COMPANY_KINDS.len()) + 1
+            )
         } else {
             name
         };
@@ -198,9 +279,17 @@ fn add_contacts(org: &mut Org, rng: &mut ChaCha8Rng, accounts: &[(String, Place)
         let (account_id, at) = accounts.choose(rng).expect("accounts exist");
         let first = *FIRST_NAMES.choose(rng).expect("names are listed");
         let last = *LAST_NAMES.choose(rng).expect("names are listed");
-        let email = format!("{}.{}@example.com", first.to_lowercase(), last.to_lowercase())
-            .replace('\'', "");
-        let mobile = if rng.random_bool(0.4) { phone(rng, at.area, 0) } else { None };
+        let email = format!(
+            "{}.{}@example.com",
+            first.to_lowercase(),
+            last.to_lowercase()
+        )
+        .replace('\'', "");
+        let mobile = if rng.random_bool(0.4) {
+            phone(rng, at.area, 0)
+        } else {
+            None
+        };
         let fields = record(&[
             ("AccountId", json!(account_id)),
             ("FirstName", json!(first)),
@@ -229,7 +318,11 @@ fn add_leads(org: &mut Org, rng: &mut ChaCha8Rng) {
             COMPANY_WORDS.choose(rng).expect("words are listed"),
             COMPANY_KINDS.choose(rng).expect("kinds are listed")
         );
-        let mobile = if rng.random_bool(0.3) { phone(rng, at.area, 0) } else { None };
+        let mobile = if rng.random_bool(0.3) {
+            phone(rng, at.area, 0)
+        } else {
+            None
+        };
         let fields = record(&[
             ("FirstName", json!(first)),
             ("LastName", json!(last)),
@@ -260,7 +353,14 @@ fn add_call_list_members(org: &mut Org, rng: &mut ChaCha8Rng, contacts: &[String
                 ("Contact__c", json!(contact)),
                 ("List_Name__c", json!(list)),
                 ("Priority__c", json!(["Hot", "Warm", "Cold"].choose(rng))),
-                ("Added_On__c", json!(format!("2026-{:02}-{:02}", rng.random_range(1..12), rng.random_range(1..29)))),
+                (
+                    "Added_On__c",
+                    json!(format!(
+                        "2026-{:02}-{:02}",
+                        rng.random_range(1..12),
+                        rng.random_range(1..29)
+                    )),
+                ),
             ]);
             org.insert("Call_List_Member__c", fields, 0);
         }
@@ -277,7 +377,14 @@ fn add_past_calls(org: &mut Org, rng: &mut ChaCha8Rng, contacts: &[String]) {
             ("CallType", json!("Outbound")),
             ("CallDisposition", json!("Left voicemail")),
             ("CallDurationInSeconds", json!(rng.random_range(10..600))),
-            ("ActivityDate", json!(format!("2026-{:02}-{:02}", rng.random_range(1..11), rng.random_range(1..29)))),
+            (
+                "ActivityDate",
+                json!(format!(
+                    "2026-{:02}-{:02}",
+                    rng.random_range(1..11),
+                    rng.random_range(1..29)
+                )),
+            ),
         ]);
         org.insert("Task", fields, 0);
     }

@@ -19,7 +19,6 @@ use tower::ServiceExt;
 use super::Shared;
 use super::errors::ApiError;
 use super::schema::Profile;
-use super::sessions::Session;
 use super::{control, data, oauth, query, reports};
 
 /// Oldest API version still served; older ones are retired (HTTP 410).
@@ -36,7 +35,6 @@ pub struct Caller {
     pub profile: Profile,
     /// The API version of the request path, e.g. `67.0`.
     pub version: String,
-    pub session: Session,
 }
 
 impl Caller {
@@ -57,7 +55,10 @@ pub fn router(org: Shared) -> Router {
         .merge(data::routes())
         .merge(query::routes())
         .merge(reports::routes())
-        .route("/services/data/{version}/{*rest}", axum::routing::any(data::unknown_resource))
+        .route(
+            "/services/data/{version}/{*rest}",
+            axum::routing::any(data::unknown_resource),
+        )
         .route_layer(middleware::from_fn_with_state(org.clone(), api_guard))
         .method_not_allowed_fallback(method_not_allowed);
 
@@ -73,7 +74,12 @@ pub fn router(org: Shared) -> Router {
 
 async fn method_not_allowed(request: Request) -> Response {
     let message = format!("HTTP Method '{}' not allowed", request.method());
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", message).into_response()
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        message,
+    )
+    .into_response()
 }
 
 /// Parses `vNN.N` into its major number.
@@ -93,7 +99,13 @@ pub fn bearer(request: &Request) -> Option<String> {
 
 /// Checks version and session, counts the request, and stamps the usage header.
 async fn api_guard(State(org): State<Shared>, mut request: Request, next: Next) -> Response {
-    let segment = request.uri().path().split('/').nth(3).unwrap_or_default().to_string();
+    let segment = request
+        .uri()
+        .path()
+        .split('/')
+        .nth(3)
+        .unwrap_or_default()
+        .to_string();
     let version = match parse_version(&segment) {
         // NOTE: the body of a retired version's 410 is unverified; the status is
         // documented (`api_rest_eol.htm`).
@@ -131,7 +143,14 @@ async fn api_guard(State(org): State<Shared>, mut request: Request, next: Next) 
         }
         org.api.used += 1;
         let profile = org.users[session.user].profile;
-        (Caller { user: session.user, profile, version, session }, org.api.header())
+        (
+            Caller {
+                user: session.user,
+                profile,
+                version,
+            },
+            org.api.header(),
+        )
     };
 
     let is_write = request.method() != Method::GET && request.method() != Method::HEAD;
@@ -140,12 +159,14 @@ async fn api_guard(State(org): State<Shared>, mut request: Request, next: Next) 
     let mut response = next.run(request).await;
     stamp_usage(&mut response, &usage);
 
-    if is_write && response.status().is_success() && take_drop(&org) {
-        if let Some(ConnKill(notify)) = kill {
-            tracing::debug!("dropping the connection after a committed write");
-            notify.notify_one();
-            std::future::pending::<()>().await;
-        }
+    if is_write
+        && response.status().is_success()
+        && let Some(ConnKill(notify)) = kill
+        && take_drop(&org)
+    {
+        tracing::debug!("dropping the connection after a committed write");
+        notify.notify_one();
+        std::future::pending::<()>().await;
     }
     response
 }
@@ -211,10 +232,11 @@ pub async fn serve(listener: TcpListener, app: Router, mut stop: oneshot::Receiv
         let kill = Arc::new(Notify::new());
         let app = app.clone();
         let conn_kill = ConnKill(kill.clone());
-        let service = hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
-            request.extensions_mut().insert(conn_kill.clone());
-            app.clone().oneshot(request.map(Body::new))
-        });
+        let service =
+            hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(conn_kill.clone());
+                app.clone().oneshot(request.map(Body::new))
+            });
         connections.spawn(async move {
             let connection = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service);

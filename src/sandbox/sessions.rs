@@ -21,6 +21,8 @@ pub struct Session {
     pub scopes: Vec<String>,
     pub grant: Option<u64>,
     pub last_used: Instant,
+    /// Milliseconds since the epoch when the token was minted.
+    pub issued_at_ms: i64,
 }
 
 impl Session {
@@ -39,6 +41,15 @@ pub struct Grant {
     pub refresh_token: String,
     /// Milliseconds since the epoch when the grant was approved.
     pub issued_at_ms: i64,
+}
+
+/// What a token is, as introspection reports it.
+#[derive(Debug, Clone, Copy)]
+pub enum TokenInfo<'a> {
+    /// A live access token.
+    Access(&'a Session),
+    /// The current refresh token of a grant.
+    Refresh(&'a Grant),
 }
 
 /// Why a bearer token was refused.
@@ -61,7 +72,11 @@ pub struct Sessions {
 
 /// Random opaque text of `len` alphanumeric characters.
 pub fn opaque(len: usize) -> String {
-    rand::rng().sample_iter(Alphanumeric).take(len).map(char::from).collect()
+    rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 impl Sessions {
@@ -106,6 +121,7 @@ impl Sessions {
             scopes: scopes.to_vec(),
             grant,
             last_used: Instant::now(),
+            issued_at_ms: chrono::Utc::now().timestamp_millis(),
         };
         self.access.insert(token.clone(), session);
         token
@@ -120,6 +136,16 @@ impl Sessions {
         }
         session.last_used = Instant::now();
         Ok(session.clone())
+    }
+
+    /// Looks a token up without resetting its inactivity timer, as token
+    /// introspection must not count as use. Idle access tokens count as dead.
+    pub fn peek(&self, token: &str, ttl: Duration) -> Option<TokenInfo<'_>> {
+        if let Some(session) = self.access.get(token) {
+            return (session.last_used.elapsed() <= ttl).then_some(TokenInfo::Access(session));
+        }
+        self.grant_by_refresh(token)
+            .map(|(_, grant)| TokenInfo::Refresh(grant))
     }
 
     /// Finds the grant holding this refresh token.

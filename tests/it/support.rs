@@ -37,12 +37,18 @@ pub async fn token_for(sb: &SandboxHandle, username: &str) -> Value {
 
 /// An access token of the full-access rep.
 pub async fn rep_token(sb: &SandboxHandle) -> String {
-    token_for(sb, sandbox::FULL_USER).await["access_token"].as_str().unwrap().to_string()
+    token_for(sb, sandbox::FULL_USER).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// An access token of the restricted rep.
 pub async fn restricted_token(sb: &SandboxHandle) -> String {
-    token_for(sb, sandbox::RESTRICTED_USER).await["access_token"].as_str().unwrap().to_string()
+    token_for(sb, sandbox::RESTRICTED_USER).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// `{url}/services/data/v67.0{path}`.
@@ -52,7 +58,12 @@ pub fn api(sb: &SandboxHandle, path: &str) -> String {
 
 /// GET with a bearer token; returns status, the limit header and the JSON body.
 pub async fn get_json(url: &str, token: &str) -> (u16, Option<String>, Value) {
-    let response = client().get(url).bearer_auth(token).send().await.expect("request");
+    let response = client()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request");
     split(response).await
 }
 
@@ -63,8 +74,13 @@ pub async fn send_json(
     token: &str,
     body: &Value,
 ) -> (u16, Option<String>, Value) {
-    let response =
-        client().request(method, url).bearer_auth(token).json(body).send().await.expect("request");
+    let response = client()
+        .request(method, url)
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .expect("request");
     split(response).await
 }
 
@@ -75,13 +91,24 @@ async fn split(response: reqwest::Response) -> (u16, Option<String>, Value) {
         .get("sforce-limit-info")
         .map(|v| v.to_str().unwrap().to_string());
     let text = response.text().await.expect("body");
-    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("json") };
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).expect("json")
+    };
     (status, limit, body)
 }
 
 /// All records of an object, read through the control surface (not counted).
 pub async fn records(sb: &SandboxHandle, object: &str) -> Vec<Value> {
     let url = format!("{}/__sandbox/records/{object}", sb.url());
-    let body: Value = client().get(url).send().await.unwrap().json().await.unwrap();
+    let body: Value = client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     body["records"].as_array().unwrap().clone()
 }

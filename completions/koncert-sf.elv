@@ -1,0 +1,113 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[koncert-sf] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'koncert-sf'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'koncert-sf'= {
+            cand --org 'Org alias to use (default: the default org)'
+            cand --json 'Print results (and errors, on stderr) as JSON'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand sandbox 'Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C'
+            cand completions 'Print a shell completion script'
+            cand paths 'Show where configuration and data are kept'
+            cand generate-docs 'Write completions and man pages into a directory (for packagers)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'koncert-sf;sandbox'= {
+            cand --port 'TCP port on 127.0.0.1 (0 picks a free one)'
+            cand --seed 'Seed of the generated records (same seed, same data and ids)'
+            cand --latency-ms 'Delay added to every Salesforce response, in milliseconds'
+            cand --api-limit 'The org''s daily API request allowance'
+            cand --session-ttl 'Seconds of inactivity after which an access token dies'
+            cand --callback 'Register another OAuth callback URL for the client (repeatable)'
+            cand --report 'Serve a saved report-run JSON file under a report id (repeatable)'
+            cand --org 'Org alias to use (default: the default org)'
+            cand --rotate-refresh-tokens 'Return a new refresh token on every refresh and kill the old one'
+            cand --json 'Print results (and errors, on stderr) as JSON'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'koncert-sf;completions'= {
+            cand --org 'Org alias to use (default: the default org)'
+            cand --json 'Print results (and errors, on stderr) as JSON'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'koncert-sf;paths'= {
+            cand --org 'Org alias to use (default: the default org)'
+            cand --json 'Print results (and errors, on stderr) as JSON'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'koncert-sf;generate-docs'= {
+            cand --out-dir 'Directory that receives `completions/` and `man/`'
+            cand --org 'Org alias to use (default: the default org)'
+            cand --json 'Print results (and errors, on stderr) as JSON'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'koncert-sf;help'= {
+            cand sandbox 'Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C'
+            cand completions 'Print a shell completion script'
+            cand paths 'Show where configuration and data are kept'
+            cand generate-docs 'Write completions and man pages into a directory (for packagers)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'koncert-sf;help;sandbox'= {
+        }
+        &'koncert-sf;help;completions'= {
+        }
+        &'koncert-sf;help;paths'= {
+        }
+        &'koncert-sf;help;generate-docs'= {
+        }
+        &'koncert-sf;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

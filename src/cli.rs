@@ -1,0 +1,105 @@
+//! The command line: global flags, subcommands, and the `main` that ties
+//! parsing, logging, the runtime and exit codes together.
+
+mod completions;
+mod paths;
+mod sandbox;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::exit::{self, Exit};
+use crate::logging;
+
+pub use completions::{GeneratedFile, generated_files};
+
+/// A sales rep's dialing companion that talks to Salesforce directly.
+#[derive(Debug, Parser)]
+#[command(name = "koncert-sf", version, about, after_help = exit::TABLE)]
+#[command(propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct GlobalArgs {
+    /// Org alias to use (default: the default org)
+    #[arg(long, global = true, value_name = "ALIAS", env = "KONCERT_SF_ORG")]
+    pub org: Option<String>,
+
+    /// Print results (and errors, on stderr) as JSON
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// More diagnostics on stderr (-v info, -vv debug, -vvv trace)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only errors on stderr
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C
+    Sandbox(sandbox::SandboxArgs),
+    /// Print a shell completion script
+    Completions(completions::CompletionsArgs),
+    /// Show where configuration and data are kept
+    Paths,
+    /// Write completions and man pages into a directory (for packagers)
+    #[command(hide = true)]
+    GenerateDocs(completions::GenerateDocsArgs),
+}
+
+/// Parses the command line, runs the command, and returns its exit status.
+pub fn main() -> std::process::ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            let code = if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Ok
+            };
+            return code.into();
+        }
+    };
+    logging::init(cli.global.verbose, cli.global.quiet);
+
+    let json = cli.global.json;
+    match run(cli) {
+        Ok(()) => Exit::Ok.into(),
+        Err(error) => {
+            exit::report(&error, json);
+            exit::code_of(&error).into()
+        }
+    }
+}
+
+/// Runs one parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Sandbox(args) => runtime()?.block_on(sandbox::run(&cli.global, args)),
+        Command::Completions(args) => completions::run(&args),
+        Command::Paths => paths::run(&cli.global),
+        Command::GenerateDocs(args) => completions::generate_docs(&args),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    use anyhow::Context as _;
+
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
