@@ -26,17 +26,29 @@ fn committed_completions_and_man_pages_are_current() {
     for file in &files {
         let committed = std::fs::read(root.join(&file.path))
             .unwrap_or_else(|_| panic!("{} is missing: {regenerate}", file.path.display()));
-        assert!(committed == file.contents, "{} is stale: {regenerate}", file.path.display());
+        assert!(
+            committed == file.contents,
+            "{} is stale: {regenerate}",
+            file.path.display()
+        );
     }
 
     // A page for a removed subcommand must not linger either.
     for dir in ["completions", "man"] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             let path = Path::new(dir).join(entry.unwrap().file_name());
-            assert!(files.iter().any(|f| f.path == path), "{} is not generated", path.display());
+            assert!(
+                files.iter().any(|f| f.path == path),
+                "{} is not generated",
+                path.display()
+            );
         }
     }
-    assert!(files.iter().any(|f| f.path == Path::new("man/koncert-sf-sandbox.1")));
+    assert!(
+        files
+            .iter()
+            .any(|f| f.path == Path::new("man/koncert-sf-sandbox.1"))
+    );
 }
 
 #[test]
@@ -45,7 +57,12 @@ fn help_documents_the_exit_codes() {
     let output = koncert(home.path()).arg("--help").output().unwrap();
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).unwrap();
-    for line in ["0  ok", "2  usage or bad input", "4  API limit reached", "7  secure token"] {
+    for line in [
+        "0  ok",
+        "2  usage or bad input",
+        "4  API limit reached",
+        "7  secure token",
+    ] {
         assert!(help.contains(line), "--help lacks `{line}`");
     }
 }
@@ -53,10 +70,16 @@ fn help_documents_the_exit_codes() {
 #[test]
 fn usage_errors_exit_2() {
     let home = tempfile::tempdir().unwrap();
-    let status = koncert(home.path()).arg("no-such-command").status().unwrap();
+    let status = koncert(home.path())
+        .arg("no-such-command")
+        .status()
+        .unwrap();
     assert_eq!(status.code(), Some(2));
 
-    let output = koncert(home.path()).args(["sandbox", "--report", "notanid=x.json"]).output().unwrap();
+    let output = koncert(home.path())
+        .args(["sandbox", "--report", "notanid=x.json"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--report"));
 }
@@ -64,21 +87,33 @@ fn usage_errors_exit_2() {
 #[test]
 fn koncert_sf_home_relocates_config_and_data() {
     let home = tempfile::tempdir().unwrap();
-    let output = koncert(home.path()).args(["paths", "--json"]).output().unwrap();
+    let output = koncert(home.path())
+        .args(["paths", "--json"])
+        .output()
+        .unwrap();
     assert!(output.status.success());
     let paths: Value = serde_json::from_slice(&output.stdout).unwrap();
     let expected = home.path().join("config").join("config.toml");
     assert_eq!(paths["config_file"], expected.to_str().unwrap());
-    assert_eq!(paths["data_dir"], home.path().join("data").to_str().unwrap());
+    assert_eq!(
+        paths["data_dir"],
+        home.path().join("data").to_str().unwrap()
+    );
 }
 
 #[test]
 fn completions_are_printed_for_each_shell() {
     let home = tempfile::tempdir().unwrap();
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
-        let output = koncert(home.path()).args(["completions", shell]).output().unwrap();
+        let output = koncert(home.path())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
         assert!(output.status.success(), "{shell}");
-        assert!(String::from_utf8_lossy(&output.stdout).contains("sandbox"), "{shell}");
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("sandbox"),
+            "{shell}"
+        );
     }
 }
 
@@ -102,7 +137,9 @@ fn spawn_sandbox(home: &Path, extra: &[&str]) -> (Child, String) {
         .unwrap();
     let mut child = Child(child);
     let mut first = String::new();
-    BufReader::new(child.0.stdout.as_mut().unwrap()).read_line(&mut first).unwrap();
+    BufReader::new(child.0.stdout.as_mut().unwrap())
+        .read_line(&mut first)
+        .unwrap();
     (child, first)
 }
 
@@ -110,14 +147,26 @@ fn spawn_sandbox(home: &Path, extra: &[&str]) -> (Child, String) {
 fn sandbox_prints_its_url_first_and_stops_on_sigterm() {
     let home = tempfile::tempdir().unwrap();
     let (mut child, first) = spawn_sandbox(home.path(), &[]);
-    let url = first.trim().strip_prefix("listening on ").expect("first line names the URL");
+    let url = first
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("first line names the URL");
     assert!(url.starts_with("http://127.0.0.1:"));
 
     let versions: Value = reqwest::blocking_get(&format!("{url}/services/data/"));
-    assert_eq!(versions.as_array().unwrap().last().unwrap()["version"], "68.0");
+    assert_eq!(
+        versions.as_array().unwrap().last().unwrap()["version"],
+        "68.0"
+    );
 
     let pid = child.0.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let status = child.0.wait().unwrap();
     assert_eq!(status.code(), Some(0));
 }
@@ -127,11 +176,20 @@ fn sandbox_json_describes_the_org() {
     let home = tempfile::tempdir().unwrap();
     let (_child, first) = spawn_sandbox(home.path(), &["--json", "--api-limit", "500"]);
     let info: Value = serde_json::from_str(&first).expect("one JSON object on the first line");
-    assert!(info["url"].as_str().unwrap().starts_with("http://127.0.0.1:"));
+    assert!(
+        info["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
     assert_eq!(info["client_id"], koncert_sf::sandbox::CLIENT_ID);
     assert_eq!(info["api_limit"], 500);
-    let users: Vec<&str> =
-        info["usernames"].as_array().unwrap().iter().map(|u| u.as_str().unwrap()).collect();
+    let users: Vec<&str> = info["usernames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap())
+        .collect();
     assert!(users.contains(&koncert_sf::sandbox::FULL_USER));
     assert!(users.contains(&koncert_sf::sandbox::RESTRICTED_USER));
 }
@@ -141,20 +199,27 @@ fn busy_port_is_reported_with_a_hint() {
     let home = tempfile::tempdir().unwrap();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    let output = koncert(home.path()).args(["sandbox", "--port", &port]).output().unwrap();
+    let output = koncert(home.path())
+        .args(["sandbox", "--port", &port])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains(&format!("port {port} is not available")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("port {port} is not available")),
+        "{stderr}"
+    );
     assert!(stderr.contains("hint: pick another --port"), "{stderr}");
 }
 
 /// Minimal blocking GET for tests that run without an async runtime.
 mod reqwest {
     pub fn blocking_get(url: &str) -> serde_json::Value {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        runtime.block_on(async {
-            ::reqwest::get(url).await.unwrap().json().await.unwrap()
-        })
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async { ::reqwest::get(url).await.unwrap().json().await.unwrap() })
     }
 }
 
@@ -187,6 +252,9 @@ fn readme_commands_are_valid() {
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for script in [".ci/test", ".ci/run"] {
-        assert!(readme.contains(script) && root.join(script).is_file(), "{script}");
+        assert!(
+            readme.contains(script) && root.join(script).is_file(),
+            "{script}"
+        );
     }
 }

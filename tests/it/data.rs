@@ -31,12 +31,22 @@ fn case_safe_suffix(short: &str) -> String {
 fn assert_valid_id(id: &str, prefix: &str) {
     assert_eq!(id.len(), 18, "{id}");
     assert!(id.starts_with(prefix), "{id} should start with {prefix}");
-    assert_eq!(&id[15..], case_safe_suffix(&id[..15]), "{id} has a wrong checksum");
+    assert_eq!(
+        &id[15..],
+        case_safe_suffix(&id[..15]),
+        "{id} has a wrong checksum"
+    );
 }
 
 async fn usage(sb: &koncert_sf::sandbox::SandboxHandle) -> u64 {
-    let status: Value =
-        client().get(format!("{}/__sandbox", sb.url())).send().await.unwrap().json().await.unwrap();
+    let status: Value = client()
+        .get(format!("{}/__sandbox", sb.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     status["api_usage"]["used"].as_u64().unwrap()
 }
 
@@ -77,7 +87,11 @@ async fn every_seeded_id_is_a_valid_18_character_id() {
 #[tokio::test]
 async fn versions_need_no_session_and_are_not_counted() {
     let sb = start().await;
-    let response = client().get(format!("{}/services/data/", sb.url())).send().await.unwrap();
+    let response = client()
+        .get(format!("{}/services/data/", sb.url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert!(response.headers().get("sforce-limit-info").is_none());
     let list: Vec<Value> = response.json().await.unwrap();
@@ -97,7 +111,8 @@ async fn bad_sessions_get_401_invalid_session_id() {
         ..SandboxOptions::default()
     })
     .await;
-    let expected = json!([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]);
+    let expected =
+        json!([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]);
     let url = api(&sb, "/sobjects/Contact/describe");
 
     let response = client().get(&url).send().await.unwrap();
@@ -114,7 +129,11 @@ async fn bad_sessions_get_401_invalid_session_id() {
     assert_eq!((status, body), (401, expected.clone()));
 
     let token = rep_token(&sb).await;
-    client().post(format!("{}/__sandbox/expire-sessions", sb.url())).send().await.unwrap();
+    client()
+        .post(format!("{}/__sandbox/expire-sessions", sb.url()))
+        .send()
+        .await
+        .unwrap();
     let (status, _, body) = get_json(&url, &token).await;
     assert_eq!((status, body), (401, expected));
     assert_eq!(usage(&sb).await, 1, "refused requests are not counted");
@@ -132,11 +151,17 @@ async fn a_token_without_the_api_scope_cannot_use_rest() {
         .json()
         .await
         .unwrap();
-    let (status, _, body) =
-        get_json(&api(&sb, "/limits"), minted["access_token"].as_str().unwrap()).await;
+    let (status, _, body) = get_json(
+        &api(&sb, "/limits"),
+        minted["access_token"].as_str().unwrap(),
+    )
+    .await;
     assert_eq!(status, 401);
     assert_eq!(body[0]["errorCode"], "INVALID_SESSION_ID");
-    assert_eq!(body[0]["message"], "This session is not valid for use with the REST API");
+    assert_eq!(
+        body[0]["message"],
+        "This session is not valid for use with the REST API"
+    );
 }
 
 #[tokio::test]
@@ -150,12 +175,19 @@ async fn retired_and_unknown_versions() {
     assert_eq!(status, 404);
     assert_eq!(body[0]["errorCode"], "NOT_FOUND");
     let (status, _, body) = get_json(&api(&sb, "/no/such/resource"), &token).await;
-    assert_eq!((status, body[0]["errorCode"].as_str()), (404, Some("NOT_FOUND")));
+    assert_eq!(
+        (status, body[0]["errorCode"].as_str()),
+        (404, Some("NOT_FOUND"))
+    );
 }
 
 #[tokio::test]
 async fn api_limit_header_limits_resource_and_the_403() {
-    let sb = start_with(SandboxOptions { api_limit: 4, ..SandboxOptions::default() }).await;
+    let sb = start_with(SandboxOptions {
+        api_limit: 4,
+        ..SandboxOptions::default()
+    })
+    .await;
     let token = rep_token(&sb).await;
 
     for n in 1..=3 {
@@ -167,7 +199,10 @@ async fn api_limit_header_limits_resource_and_the_403() {
     let (status, header, limits) = get_json(&api(&sb, "/limits"), &token).await;
     assert_eq!(status, 200);
     assert_eq!(header.unwrap(), "api-usage=4/4");
-    assert_eq!(limits["DailyApiRequests"], json!({"Max": 4, "Remaining": 0}));
+    assert_eq!(
+        limits["DailyApiRequests"],
+        json!({"Max": 4, "Remaining": 0})
+    );
 
     let (status, header, body) = get_json(&api(&sb, "/limits"), &token).await;
     assert_eq!(status, 403);
@@ -176,33 +211,76 @@ async fn api_limit_header_limits_resource_and_the_403() {
         body,
         json!([{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
     );
-    let (status, _, body) = send_json(Method::POST, &api(&sb, "/sobjects/Task"), &token, &json!({})).await;
-    assert_eq!((status, body[0]["errorCode"].as_str()), (403, Some("REQUEST_LIMIT_EXCEEDED")));
-    assert!(records(&sb, "Task").await.iter().all(|t| t["Subject"] == "Call"));
+    let (status, _, body) = send_json(
+        Method::POST,
+        &api(&sb, "/sobjects/Task"),
+        &token,
+        &json!({}),
+    )
+    .await;
+    assert_eq!(
+        (status, body[0]["errorCode"].as_str()),
+        (403, Some("REQUEST_LIMIT_EXCEEDED"))
+    );
+    assert!(
+        records(&sb, "Task")
+            .await
+            .iter()
+            .all(|t| t["Subject"] == "Call")
+    );
 }
 
 #[tokio::test]
 async fn describe_follows_field_level_security() {
     let sb = start().await;
     let names = |body: &Value| -> Vec<String> {
-        body["fields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap().into()).collect()
+        body["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap().into())
+            .collect()
     };
     let field = |body: &Value, name: &str| -> Value {
-        body["fields"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap().clone()
+        body["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap()
+            .clone()
     };
 
-    let full = get_json(&api(&sb, "/sobjects/Contact/describe"), &rep_token(&sb).await).await.2;
-    let restricted =
-        get_json(&api(&sb, "/sobjects/Contact/describe"), &restricted_token(&sb).await).await.2;
+    let full = get_json(
+        &api(&sb, "/sobjects/Contact/describe"),
+        &rep_token(&sb).await,
+    )
+    .await
+    .2;
+    let restricted = get_json(
+        &api(&sb, "/sobjects/Contact/describe"),
+        &restricted_token(&sb).await,
+    )
+    .await
+    .2;
     for hidden in ["MobilePhone", "Email", "Title"] {
         assert!(names(&full).contains(&hidden.to_string()));
-        assert!(!names(&restricted).contains(&hidden.to_string()), "{hidden} is hidden");
+        assert!(
+            !names(&restricted).contains(&hidden.to_string()),
+            "{hidden} is hidden"
+        );
     }
     assert!(names(&restricted).contains(&"Phone".to_string()));
 
-    let full = get_json(&api(&sb, "/sobjects/Task/describe"), &rep_token(&sb).await).await.2;
-    let restricted =
-        get_json(&api(&sb, "/sobjects/Task/describe"), &restricted_token(&sb).await).await.2;
+    let full = get_json(&api(&sb, "/sobjects/Task/describe"), &rep_token(&sb).await)
+        .await
+        .2;
+    let restricted = get_json(
+        &api(&sb, "/sobjects/Task/describe"),
+        &restricted_token(&sb).await,
+    )
+    .await
+    .2;
     assert_eq!(field(&full, "CallDisposition")["createable"], true);
     assert_eq!(field(&restricted, "CallDisposition")["createable"], false);
     assert_eq!(field(&full, "CallDisposition")["length"], 255);
@@ -210,11 +288,24 @@ async fn describe_follows_field_level_security() {
     let subtype = field(&full, "TaskSubtype");
     assert_eq!(subtype["restrictedPicklist"], true);
     assert_eq!(subtype["updateable"], false);
-    assert!(subtype["picklistValues"].as_array().unwrap().iter().any(|v| v["value"] == "Call"));
+    assert!(
+        subtype["picklistValues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["value"] == "Call")
+    );
     assert_eq!(full["keyPrefix"], "00T");
 
-    let (status, _, body) = get_json(&api(&sb, "/sobjects/Nope__c/describe"), &rep_token(&sb).await).await;
-    assert_eq!((status, body[0]["errorCode"].as_str()), (404, Some("NOT_FOUND")));
+    let (status, _, body) = get_json(
+        &api(&sb, "/sobjects/Nope__c/describe"),
+        &rep_token(&sb).await,
+    )
+    .await;
+    assert_eq!(
+        (status, body[0]["errorCode"].as_str()),
+        (404, Some("NOT_FOUND"))
+    );
 }
 
 #[tokio::test]
@@ -224,7 +315,13 @@ async fn create_read_update_delete_a_task() {
     let contact = records(&sb, "Contact").await[0].clone();
     let who = contact["Id"].as_str().unwrap();
 
-    let (status, _, created) = send_json(Method::POST, &api(&sb, "/sobjects/Task"), &token, &task(who)).await;
+    let (status, _, created) = send_json(
+        Method::POST,
+        &api(&sb, "/sobjects/Task"),
+        &token,
+        &task(who),
+    )
+    .await;
     assert_eq!(status, 201);
     assert_eq!(created["success"], true);
     assert_eq!(created["errors"], json!([]));
@@ -234,54 +331,129 @@ async fn create_read_update_delete_a_task() {
     let url = api(&sb, &format!("/sobjects/Task/{id}"));
     let (status, _, read) = get_json(&url, &token).await;
     assert_eq!(status, 200);
-    assert_eq!(read["attributes"], json!({"type": "Task", "url": format!("/services/data/v67.0/sobjects/Task/{id}")}));
+    assert_eq!(
+        read["attributes"],
+        json!({"type": "Task", "url": format!("/services/data/v67.0/sobjects/Task/{id}")})
+    );
     assert_eq!(read["WhoId"], who);
     assert_eq!(read["IsClosed"], true);
     assert_eq!(read["Priority"], "Normal", "defaulted on create");
-    assert_eq!(read["AccountId"], contact["AccountId"], "derived from the Contact");
+    assert_eq!(
+        read["AccountId"], contact["AccountId"],
+        "derived from the Contact"
+    );
     assert_eq!(read["CallDurationInSeconds"], 250);
 
     // The 15-character form of the id reaches the same record.
-    let (status, _, short) = get_json(&api(&sb, &format!("/sobjects/Task/{}?fields=Subject", &id[..15])), &token).await;
+    let (status, _, short) = get_json(
+        &api(&sb, &format!("/sobjects/Task/{}?fields=Subject", &id[..15])),
+        &token,
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(short["Subject"], "Call: connected");
 
-    let (status, _, _) = send_json(Method::PATCH, &url, &token, &json!({"Description": "Updated"})).await;
+    let (status, _, _) = send_json(
+        Method::PATCH,
+        &url,
+        &token,
+        &json!({"Description": "Updated"}),
+    )
+    .await;
     assert_eq!(status, 204);
     assert_eq!(get_json(&url, &token).await.2["Description"], "Updated");
 
-    let (status, _, body) = send_json(Method::PATCH, &url, &token, &json!({"TaskSubtype": "Email"})).await;
+    let (status, _, body) = send_json(
+        Method::PATCH,
+        &url,
+        &token,
+        &json!({"TaskSubtype": "Email"}),
+    )
+    .await;
     assert_eq!(status, 400);
     assert_eq!(body[0]["errorCode"], "INVALID_FIELD_FOR_INSERT_UPDATE");
 
-    let response = client().delete(&url).bearer_auth(&token).send().await.unwrap();
+    let response = client()
+        .delete(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 204);
     let (status, _, body) = get_json(&url, &token).await;
-    assert_eq!((status, body[0]["errorCode"].as_str()), (404, Some("NOT_FOUND")));
+    assert_eq!(
+        (status, body[0]["errorCode"].as_str()),
+        (404, Some("NOT_FOUND"))
+    );
 }
 
 #[tokio::test]
 async fn writes_are_validated_as_salesforce_does() {
     let sb = start().await;
     let token = rep_token(&sb).await;
-    let who = records(&sb, "Contact").await[0]["Id"].as_str().unwrap().to_string();
-    let account = records(&sb, "Account").await[0]["Id"].as_str().unwrap().to_string();
-    let lead = records(&sb, "Lead").await[0]["Id"].as_str().unwrap().to_string();
+    let who = records(&sb, "Contact").await[0]["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let account = records(&sb, "Account").await[0]["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let lead = records(&sb, "Lead").await[0]["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let url = api(&sb, "/sobjects/Task");
 
     let cases: Vec<(Value, &str, Option<&str>)> = vec![
-        (json!({"Subject": "x".repeat(256)}), "STRING_TOO_LONG", Some("Subject")),
-        (json!({"Description": "x".repeat(32_001)}), "STRING_TOO_LONG", Some("Description")),
-        (json!({"CallDisposition": "x".repeat(256)}), "STRING_TOO_LONG", Some("CallDisposition")),
-        (json!({"TaskSubtype": "Bogus"}), "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", Some("TaskSubtype")),
-        (json!({"CallType": "Sideways"}), "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", Some("CallType")),
+        (
+            json!({"Subject": "x".repeat(256)}),
+            "STRING_TOO_LONG",
+            Some("Subject"),
+        ),
+        (
+            json!({"Description": "x".repeat(32_001)}),
+            "STRING_TOO_LONG",
+            Some("Description"),
+        ),
+        (
+            json!({"CallDisposition": "x".repeat(256)}),
+            "STRING_TOO_LONG",
+            Some("CallDisposition"),
+        ),
+        (
+            json!({"TaskSubtype": "Bogus"}),
+            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+            Some("TaskSubtype"),
+        ),
+        (
+            json!({"CallType": "Sideways"}),
+            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+            Some("CallType"),
+        ),
         (json!({"Mood__c": "happy"}), "INVALID_FIELD", None),
-        (json!({"WhoId": account}), "FIELD_INTEGRITY_EXCEPTION", Some("WhoId")),
+        (
+            json!({"WhoId": account}),
+            "FIELD_INTEGRITY_EXCEPTION",
+            Some("WhoId"),
+        ),
         (json!({"WhoId": "003nope"}), "MALFORMED_ID", Some("WhoId")),
-        (json!({"WhoId": lead, "WhatId": account}), "FIELD_INTEGRITY_EXCEPTION", Some("WhatId")),
+        (
+            json!({"WhoId": lead, "WhatId": account}),
+            "FIELD_INTEGRITY_EXCEPTION",
+            Some("WhatId"),
+        ),
         (json!({"Id": who}), "INVALID_FIELD", None),
-        (json!({"IsClosed": true}), "INVALID_FIELD_FOR_INSERT_UPDATE", Some("IsClosed")),
-        (json!({"ActivityDate": "12/01/2026"}), "JSON_PARSER_ERROR", Some("ActivityDate")),
+        (
+            json!({"IsClosed": true}),
+            "INVALID_FIELD_FOR_INSERT_UPDATE",
+            Some("IsClosed"),
+        ),
+        (
+            json!({"ActivityDate": "12/01/2026"}),
+            "JSON_PARSER_ERROR",
+            Some("ActivityDate"),
+        ),
     ];
     for (body, code, field) in cases {
         let (status, _, errors) = send_json(Method::POST, &url, &token, &body).await;
@@ -292,19 +464,46 @@ async fn writes_are_validated_as_salesforce_does() {
         }
     }
 
-    let (_, _, errors) = send_json(Method::POST, &url, &token, &json!({"Subject": "x".repeat(300)})).await;
-    assert!(errors[0]["message"].as_str().unwrap().starts_with("Subject: data value too large: "));
-    assert!(errors[0]["message"].as_str().unwrap().ends_with("(max length=255)"));
+    let (_, _, errors) = send_json(
+        Method::POST,
+        &url,
+        &token,
+        &json!({"Subject": "x".repeat(300)}),
+    )
+    .await;
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Subject: data value too large: ")
+    );
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(max length=255)")
+    );
 
-    let (status, _, errors) =
-        send_json(Method::POST, &api(&sb, "/sobjects/Contact"), &token, &json!({"FirstName": "A"})).await;
+    let (status, _, errors) = send_json(
+        Method::POST,
+        &api(&sb, "/sobjects/Contact"),
+        &token,
+        &json!({"FirstName": "A"}),
+    )
+    .await;
     assert_eq!(status, 400);
     assert_eq!(errors[0]["errorCode"], "REQUIRED_FIELD_MISSING");
-    assert_eq!(errors[0]["message"], "Required fields are missing: [LastName]");
+    assert_eq!(
+        errors[0]["message"],
+        "Required fields are missing: [LastName]"
+    );
 
     let before = records(&sb, "Task").await.len();
     let (status, _, _) = send_json(Method::POST, &url, &token, &json!({"WhoId": who})).await;
-    assert_eq!(status, 201, "a Task needs no input: Status and Priority default");
+    assert_eq!(
+        status, 201,
+        "a Task needs no input: Status and Priority default"
+    );
     assert_eq!(records(&sb, "Task").await.len(), before + 1);
 }
 
@@ -312,16 +511,31 @@ async fn writes_are_validated_as_salesforce_does() {
 async fn the_restricted_rep_cannot_write_hidden_or_read_only_fields() {
     let sb = start().await;
     let token = restricted_token(&sb).await;
-    let who = records(&sb, "Contact").await[0]["Id"].as_str().unwrap().to_string();
+    let who = records(&sb, "Contact").await[0]["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
-    let (status, _, errors) = send_json(Method::POST, &api(&sb, "/sobjects/Task"), &token, &task(&who)).await;
+    let (status, _, errors) = send_json(
+        Method::POST,
+        &api(&sb, "/sobjects/Task"),
+        &token,
+        &task(&who),
+    )
+    .await;
     assert_eq!(status, 400);
     assert_eq!(errors[0]["errorCode"], "INVALID_FIELD_FOR_INSERT_UPDATE");
     assert_eq!(errors[0]["fields"], json!(["CallDisposition"]));
-    assert!(errors[0]["message"].as_str().unwrap().starts_with("Unable to create/update fields: CallDisposition."));
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Unable to create/update fields: CallDisposition.")
+    );
 
     let url = api(&sb, &format!("/sobjects/Contact/{who}"));
-    let (status, _, errors) = send_json(Method::PATCH, &url, &token, &json!({"MobilePhone": "1"})).await;
+    let (status, _, errors) =
+        send_json(Method::PATCH, &url, &token, &json!({"MobilePhone": "1"})).await;
     assert_eq!(status, 400);
     assert_eq!(errors[0]["errorCode"], "INVALID_FIELD");
 
@@ -352,22 +566,45 @@ async fn collections_create_with_and_without_all_or_none() {
     let (status, _, results) = send_json(Method::POST, &url, &token, &body).await;
     assert_eq!(status, 200);
     assert_eq!(results[0]["success"], false);
-    assert_eq!(results[0]["errors"][0]["statusCode"], "ALL_OR_NONE_OPERATION_ROLLED_BACK");
-    assert_eq!(results[1]["errors"][0]["statusCode"], "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST");
-    assert!(results[1]["errors"][0].get("errorCode").is_none(), "collections say statusCode");
-    assert_eq!(records(&sb, "Task").await.len(), tasks_before, "nothing was committed");
+    assert_eq!(
+        results[0]["errors"][0]["statusCode"],
+        "ALL_OR_NONE_OPERATION_ROLLED_BACK"
+    );
+    assert_eq!(
+        results[1]["errors"][0]["statusCode"],
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
+    );
+    assert!(
+        results[1]["errors"][0].get("errorCode").is_none(),
+        "collections say statusCode"
+    );
+    assert_eq!(
+        records(&sb, "Task").await.len(),
+        tasks_before,
+        "nothing was committed"
+    );
 
     let body = json!({"allOrNone": false, "records": batch});
     let (status, _, results) = send_json(Method::POST, &url, &token, &body).await;
     assert_eq!(status, 200);
-    let flags: Vec<bool> = results.as_array().unwrap().iter().map(|r| r["success"].as_bool().unwrap()).collect();
+    let flags: Vec<bool> = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["success"].as_bool().unwrap())
+        .collect();
     assert_eq!(flags, [true, false, true], "results keep the request order");
     assert_valid_id(results[0]["id"].as_str().unwrap(), "00T");
     assert_eq!(records(&sb, "Task").await.len(), tasks_before + 2);
-    assert_eq!(usage(&sb).await, used_before + 2, "each collection request is one call");
+    assert_eq!(
+        usage(&sb).await,
+        used_before + 2,
+        "each collection request is one call"
+    );
 
     let too_many: Vec<Value> = (0..201).map(|i| typed(&contacts[i]["Id"])).collect();
-    let (status, _, body) = send_json(Method::POST, &url, &token, &json!({"records": too_many})).await;
+    let (status, _, body) =
+        send_json(Method::POST, &url, &token, &json!({"records": too_many})).await;
     assert_eq!(status, 400);
     assert_eq!(body[0]["errorCode"], "EXCEEDED_ID_LIMIT");
 
@@ -383,35 +620,80 @@ async fn injected_faults_503_latency_and_dropped_responses() {
     let faults = format!("{}/__sandbox/faults", sb.url());
     let url = api(&sb, "/limits");
 
-    client().post(&faults).json(&json!({"fail_next": 2})).send().await.unwrap();
+    client()
+        .post(&faults)
+        .json(&json!({"fail_next": 2}))
+        .send()
+        .await
+        .unwrap();
     for _ in 0..2 {
         let (status, _, body) = get_json(&url, &token).await;
-        assert_eq!((status, body[0]["errorCode"].as_str()), (503, Some("SERVER_UNAVAILABLE")));
+        assert_eq!(
+            (status, body[0]["errorCode"].as_str()),
+            (503, Some("SERVER_UNAVAILABLE"))
+        );
     }
     assert_eq!(get_json(&url, &token).await.0, 200);
 
-    client().post(&faults).json(&json!({"latency_ms": 150})).send().await.unwrap();
+    client()
+        .post(&faults)
+        .json(&json!({"latency_ms": 150}))
+        .send()
+        .await
+        .unwrap();
     let started = Instant::now();
     assert_eq!(get_json(&url, &token).await.0, 200);
-    assert!(started.elapsed() >= Duration::from_millis(150), "the latency was applied");
+    assert!(
+        started.elapsed() >= Duration::from_millis(150),
+        "the latency was applied"
+    );
 
-    client().post(&faults).json(&json!({"drop_after_commit": 1})).send().await.unwrap();
-    let who = records(&sb, "Contact").await[5]["Id"].as_str().unwrap().to_string();
+    client()
+        .post(&faults)
+        .json(&json!({"drop_after_commit": 1}))
+        .send()
+        .await
+        .unwrap();
+    let who = records(&sb, "Contact").await[5]["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let mut body = task(&who);
     body["CallObject"] = json!("dropped-call");
-    let result = client().post(api(&sb, "/sobjects/Task")).bearer_auth(&token).json(&body).send().await;
+    let result = client()
+        .post(api(&sb, "/sobjects/Task"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await;
     assert!(result.is_err(), "the connection drops before any answer");
     let committed = records(&sb, "Task").await;
-    assert_eq!(committed.iter().filter(|t| t["CallObject"] == "dropped-call").count(), 1);
+    assert_eq!(
+        committed
+            .iter()
+            .filter(|t| t["CallObject"] == "dropped-call")
+            .count(),
+        1
+    );
 
-    let (status, _, _) = send_json(Method::POST, &api(&sb, "/sobjects/Task"), &token, &task(&who)).await;
+    let (status, _, _) = send_json(
+        Method::POST,
+        &api(&sb, "/sobjects/Task"),
+        &token,
+        &task(&who),
+    )
+    .await;
     assert_eq!(status, 201, "only one response was dropped");
 }
 
 #[tokio::test]
 async fn control_surface_is_marked_and_not_counted() {
     let sb = start().await;
-    let response = client().get(format!("{}/__sandbox/", sb.url())).send().await.unwrap();
+    let response = client()
+        .get(format!("{}/__sandbox/", sb.url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.headers()["x-koncert-sandbox"], "control");
     assert!(response.headers().get("sforce-limit-info").is_none());
     let _ = rep_token(&sb).await;
@@ -421,12 +703,19 @@ async fn control_surface_is_marked_and_not_counted() {
 
 #[tokio::test]
 async fn the_same_seed_gives_the_same_org() {
-    let options = |seed| SandboxOptions { seed, ..SandboxOptions::default() };
+    let options = |seed| SandboxOptions {
+        seed,
+        ..SandboxOptions::default()
+    };
     let a = start_with(options(7)).await;
     let b = start_with(options(7)).await;
     let c = start_with(options(8)).await;
     let names = |records: Vec<Value>| -> Vec<(Value, Value)> {
-        records.into_iter().take(50).map(|r| (r["Id"].clone(), r["Name"].clone())).collect()
+        records
+            .into_iter()
+            .take(50)
+            .map(|r| (r["Id"].clone(), r["Name"].clone()))
+            .collect()
     };
     let contacts_a = names(records(&a, "Contact").await);
     assert_eq!(contacts_a, names(records(&b, "Contact").await));
