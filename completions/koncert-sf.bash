@@ -25,11 +25,23 @@ _koncert__sf() {
             koncert__sf,help)
                 cmd="koncert__sf__subcmd__help"
                 ;;
+            koncert__sf,login)
+                cmd="koncert__sf__subcmd__login"
+                ;;
+            koncert__sf,logout)
+                cmd="koncert__sf__subcmd__logout"
+                ;;
+            koncert__sf,orgs)
+                cmd="koncert__sf__subcmd__orgs"
+                ;;
             koncert__sf,paths)
                 cmd="koncert__sf__subcmd__paths"
                 ;;
             koncert__sf,sandbox)
                 cmd="koncert__sf__subcmd__sandbox"
+                ;;
+            koncert__sf,status)
+                cmd="koncert__sf__subcmd__status"
                 ;;
             koncert__sf__subcmd__help,completions)
                 cmd="koncert__sf__subcmd__help__subcmd__completions"
@@ -40,11 +52,23 @@ _koncert__sf() {
             koncert__sf__subcmd__help,help)
                 cmd="koncert__sf__subcmd__help__subcmd__help"
                 ;;
+            koncert__sf__subcmd__help,login)
+                cmd="koncert__sf__subcmd__help__subcmd__login"
+                ;;
+            koncert__sf__subcmd__help,logout)
+                cmd="koncert__sf__subcmd__help__subcmd__logout"
+                ;;
+            koncert__sf__subcmd__help,orgs)
+                cmd="koncert__sf__subcmd__help__subcmd__orgs"
+                ;;
             koncert__sf__subcmd__help,paths)
                 cmd="koncert__sf__subcmd__help__subcmd__paths"
                 ;;
             koncert__sf__subcmd__help,sandbox)
                 cmd="koncert__sf__subcmd__help__subcmd__sandbox"
+                ;;
+            koncert__sf__subcmd__help,status)
+                cmd="koncert__sf__subcmd__help__subcmd__status"
                 ;;
             *)
                 ;;
@@ -53,7 +77,7 @@ _koncert__sf() {
 
     case "${cmd}" in
         koncert__sf)
-            opts="-v -q -h -V --org --json --verbose --quiet --help --version sandbox completions paths generate-docs help"
+            opts="-v -q -h -V --org --json --verbose --quiet --help --version login status orgs logout sandbox completions paths generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -111,7 +135,7 @@ _koncert__sf() {
             return 0
             ;;
         koncert__subcmd__sf__subcmd__help)
-            opts="sandbox completions paths generate-docs help"
+            opts="login status orgs logout sandbox completions paths generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -166,6 +190,48 @@ _koncert__sf() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        koncert__subcmd__sf__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        koncert__subcmd__sf__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        koncert__subcmd__sf__subcmd__help__subcmd__orgs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         koncert__subcmd__sf__subcmd__help__subcmd__paths)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -187,6 +253,106 @@ _koncert__sf() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        koncert__subcmd__sf__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        koncert__subcmd__sf__subcmd__login)
+            opts="-v -q -h -V --alias --login-url --test --client-id --port --no-browser --device --insecure-storage --scopes --timeout --org --json --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --alias)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --login-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scopes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        koncert__subcmd__sf__subcmd__logout)
+            opts="-v -q -h -V --alias --all --local-only --org --json --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --alias)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        koncert__subcmd__sf__subcmd__orgs)
+            opts="-v -q -h -V --default --org --json --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --default)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -247,6 +413,24 @@ _koncert__sf() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        koncert__subcmd__sf__subcmd__status)
+            opts="-v -q -h -V --offline --org --json --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --org)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

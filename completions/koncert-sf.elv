@@ -28,11 +28,78 @@ set edit:completion:arg-completer[koncert-sf] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand login 'Log in to a Salesforce org (browser, pasted redirect, or device code)'
+            cand status 'Show each org''s user, token storage, session state and API usage'
+            cand orgs 'List logged-in orgs, or choose the default one'
+            cand logout 'Revoke an org''s tokens at Salesforce and forget them here'
             cand sandbox 'Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C'
             cand completions 'Print a shell completion script'
             cand paths 'Show where configuration and data are kept'
             cand generate-docs 'Write completions and man pages into a directory (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'koncert-sf;login'= {
+            cand --alias 'Name for this org (default: the --org flag, else `default`)'
+            cand --login-url 'Login host: your My Domain URL (or the sandbox''s URL)'
+            cand --client-id 'Consumer key of your org''s External Client App'
+            cand --port 'Loopback port for the browser redirect [default: 1717]'
+            cand --scopes 'OAuth scopes to request, space- or comma-separated [default: api web refresh_token id]'
+            cand --timeout 'Give up waiting for the browser after this long, e.g. 90s or 5m'
+            cand --org 'Org alias to use (default: the default org)'
+            cand --test 'Log in to a Salesforce sandbox org (https://test.salesforce.com)'
+            cand --no-browser 'Print the URL but do not open a browser'
+            cand --device 'Use the device flow: enter a code on another device'
+            cand --insecure-storage 'Keep tokens in a plaintext 0600 file instead of the OS keyring'
+            cand --json 'Print results (and errors, on stderr) as JSON'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'koncert-sf;status'= {
+            cand --org 'Org alias to use (default: the default org)'
+            cand --offline 'Do not call Salesforce; show what is recorded locally'
+            cand --json 'Print results (and errors, on stderr) as JSON'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'koncert-sf;orgs'= {
+            cand --default 'Make this alias the default org'
+            cand --org 'Org alias to use (default: the default org)'
+            cand --json 'Print results (and errors, on stderr) as JSON'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'koncert-sf;logout'= {
+            cand --alias 'The org to log out of (default: --org, else the default org)'
+            cand --org 'Org alias to use (default: the default org)'
+            cand --all 'Log out of every org'
+            cand --local-only 'Forget the tokens here without revoking them at Salesforce'
+            cand --json 'Print results (and errors, on stderr) as JSON'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
         &'koncert-sf;sandbox'= {
             cand --port 'TCP port on 127.0.0.1 (0 picks a free one)'
@@ -92,11 +159,23 @@ set edit:completion:arg-completer[koncert-sf] = {|@words|
             cand --version 'Print version'
         }
         &'koncert-sf;help'= {
+            cand login 'Log in to a Salesforce org (browser, pasted redirect, or device code)'
+            cand status 'Show each org''s user, token storage, session state and API usage'
+            cand orgs 'List logged-in orgs, or choose the default one'
+            cand logout 'Revoke an org''s tokens at Salesforce and forget them here'
             cand sandbox 'Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C'
             cand completions 'Print a shell completion script'
             cand paths 'Show where configuration and data are kept'
             cand generate-docs 'Write completions and man pages into a directory (for packagers)'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'koncert-sf;help;login'= {
+        }
+        &'koncert-sf;help;status'= {
+        }
+        &'koncert-sf;help;orgs'= {
+        }
+        &'koncert-sf;help;logout'= {
         }
         &'koncert-sf;help;sandbox'= {
         }

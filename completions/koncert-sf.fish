@@ -30,11 +30,54 @@ complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -s v -l verbose -d '
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -s q -l quiet -d 'Only errors on stderr'
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -s h -l help -d 'Print help'
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -s V -l version -d 'Print version'
+complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "login" -d 'Log in to a Salesforce org (browser, pasted redirect, or device code)'
+complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "status" -d 'Show each org\'s user, token storage, session state and API usage'
+complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "orgs" -d 'List logged-in orgs, or choose the default one'
+complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "logout" -d 'Revoke an org\'s tokens at Salesforce and forget them here'
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "sandbox" -d 'Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C'
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "paths" -d 'Show where configuration and data are kept'
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "generate-docs" -d 'Write completions and man pages into a directory (for packagers)'
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand login" -l alias -d 'Name for this org (default: the --org flag, else `default`)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand login" -l login-url -d 'Login host: your My Domain URL (or the sandbox\'s URL)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand login" -l client-id -d 'Consumer key of your org\'s External Client App' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand login" -l port -d 'Loopback port for the browser redirect [default: 1717]' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand login" -l scopes -d 'OAuth scopes to request, space- or comma-separated [default: api web refresh_token id]' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand login" -l timeout -d 'Give up waiting for the browser after this long, e.g. 90s or 5m' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand login" -l org -d 'Org alias to use (default: the default org)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand login" -l test -d 'Log in to a Salesforce sandbox org (https://test.salesforce.com)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand login" -l no-browser -d 'Print the URL but do not open a browser'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand login" -l device -d 'Use the device flow: enter a code on another device'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand login" -l insecure-storage -d 'Keep tokens in a plaintext 0600 file instead of the OS keyring'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand login" -l json -d 'Print results (and errors, on stderr) as JSON'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand login" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand login" -s q -l quiet -d 'Only errors on stderr'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand login" -s h -l help -d 'Print help'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand login" -s V -l version -d 'Print version'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand status" -l org -d 'Org alias to use (default: the default org)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand status" -l offline -d 'Do not call Salesforce; show what is recorded locally'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand status" -l json -d 'Print results (and errors, on stderr) as JSON'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand status" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand status" -s q -l quiet -d 'Only errors on stderr'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand status" -s h -l help -d 'Print help'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand status" -s V -l version -d 'Print version'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand orgs" -l default -d 'Make this alias the default org' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand orgs" -l org -d 'Org alias to use (default: the default org)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand orgs" -l json -d 'Print results (and errors, on stderr) as JSON'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand orgs" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand orgs" -s q -l quiet -d 'Only errors on stderr'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand orgs" -s h -l help -d 'Print help'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand orgs" -s V -l version -d 'Print version'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand logout" -l alias -d 'The org to log out of (default: --org, else the default org)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand logout" -l org -d 'Org alias to use (default: the default org)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand logout" -l all -d 'Log out of every org'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand logout" -l local-only -d 'Forget the tokens here without revoking them at Salesforce'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand logout" -l json -d 'Print results (and errors, on stderr) as JSON'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand logout" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand logout" -s q -l quiet -d 'Only errors on stderr'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand logout" -s h -l help -d 'Print help'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand logout" -s V -l version -d 'Print version'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand sandbox" -l port -d 'TCP port on 127.0.0.1 (0 picks a free one)' -r
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand sandbox" -l seed -d 'Seed of the generated records (same seed, same data and ids)' -r
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand sandbox" -l latency-ms -d 'Delay added to every Salesforce response, in milliseconds' -r
@@ -68,8 +111,12 @@ complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand generate-docs" -s 
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand generate-docs" -s q -l quiet -d 'Only errors on stderr'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand generate-docs" -s h -l help -d 'Print help'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand generate-docs" -s V -l version -d 'Print version'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from sandbox completions paths generate-docs help" -f -a "sandbox" -d 'Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from sandbox completions paths generate-docs help" -f -a "completions" -d 'Print a shell completion script'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from sandbox completions paths generate-docs help" -f -a "paths" -d 'Show where configuration and data are kept'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from sandbox completions paths generate-docs help" -f -a "generate-docs" -d 'Write completions and man pages into a directory (for packagers)'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from sandbox completions paths generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout sandbox completions paths generate-docs help" -f -a "login" -d 'Log in to a Salesforce org (browser, pasted redirect, or device code)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout sandbox completions paths generate-docs help" -f -a "status" -d 'Show each org\'s user, token storage, session state and API usage'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout sandbox completions paths generate-docs help" -f -a "orgs" -d 'List logged-in orgs, or choose the default one'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout sandbox completions paths generate-docs help" -f -a "logout" -d 'Revoke an org\'s tokens at Salesforce and forget them here'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout sandbox completions paths generate-docs help" -f -a "sandbox" -d 'Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout sandbox completions paths generate-docs help" -f -a "completions" -d 'Print a shell completion script'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout sandbox completions paths generate-docs help" -f -a "paths" -d 'Show where configuration and data are kept'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout sandbox completions paths generate-docs help" -f -a "generate-docs" -d 'Write completions and man pages into a directory (for packagers)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout sandbox completions paths generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -2,8 +2,13 @@
 //! parsing, logging, the runtime and exit codes together.
 
 mod completions;
+mod context;
+mod login;
+mod logout;
+mod orgs;
 mod paths;
 mod sandbox;
+mod status;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -48,6 +53,14 @@ pub struct GlobalArgs {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Log in to a Salesforce org (browser, pasted redirect, or device code)
+    Login(login::LoginArgs),
+    /// Show each org's user, token storage, session state and API usage
+    Status(status::StatusArgs),
+    /// List logged-in orgs, or choose the default one
+    Orgs(orgs::OrgsArgs),
+    /// Revoke an org's tokens at Salesforce and forget them here
+    Logout(logout::LogoutArgs),
     /// Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C
     Sandbox(sandbox::SandboxArgs),
     /// Print a shell completion script
@@ -87,12 +100,41 @@ pub fn main() -> std::process::ExitCode {
 
 /// Runs one parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let global = cli.global;
     match cli.command {
-        Command::Sandbox(args) => runtime()?.block_on(sandbox::run(&cli.global, args)),
+        Command::Login(args) => with_ctx(global, |ctx| async move { login::run(&ctx, args).await }),
+        Command::Status(args) => {
+            with_ctx(global, |ctx| async move { status::run(&ctx, args).await })
+        }
+        Command::Orgs(args) => with_ctx(global, |ctx| async move { orgs::run(&ctx, args).await }),
+        Command::Logout(args) => {
+            with_ctx(global, |ctx| async move { logout::run(&ctx, args).await })
+        }
+        Command::Sandbox(args) => block_on(sandbox::run(&global, args)),
         Command::Completions(args) => completions::run(&args),
-        Command::Paths => paths::run(&cli.global),
+        Command::Paths => paths::run(&global),
         Command::GenerateDocs(args) => completions::generate_docs(&args),
     }
+}
+
+/// Builds the command context and runs an async command with it.
+fn with_ctx<F, Fut>(global: GlobalArgs, command: F) -> anyhow::Result<()>
+where
+    F: FnOnce(context::Ctx) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let ctx = context::Ctx::load(global)?;
+    block_on(command(ctx))
+}
+
+/// Runs a future on a fresh runtime. The runtime is shut down without
+/// waiting for blocking reads (stdin for a pasted redirect) that will never
+/// finish on their own.
+fn block_on<T>(future: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    let runtime = runtime()?;
+    let result = runtime.block_on(future);
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    result
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

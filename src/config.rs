@@ -73,3 +73,79 @@ mod tests {
         assert!(paths.config_dir.ends_with("koncert-sf"));
     }
 }
+
+/// User settings from `config.toml`. Every field is optional; command-line
+/// flags win over the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    #[serde(default)]
+    pub login: LoginSettings,
+}
+
+/// `[login]`: how `koncert-sf login` reaches the org.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginSettings {
+    /// Consumer key of the org's External Client App.
+    pub client_id: Option<String>,
+    /// Login host, e.g. `https://mycompany.my.salesforce.com`.
+    pub login_url: Option<String>,
+    /// OAuth scopes to request.
+    pub scopes: Option<Vec<String>>,
+    /// Loopback port for the browser redirect.
+    pub port: Option<u16>,
+}
+
+/// `config.toml` could not be read or understood.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read `{path}`")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{path}` is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+}
+
+impl Settings {
+    /// Reads the config file; a missing file means all defaults.
+    pub fn load(path: &std::path::Path) -> Result<Self, SettingsError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| SettingsError::Parse {
+                path: path.into(),
+                message: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(source) => Err(SettingsError::Read {
+                path: path.into(),
+                source,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+
+    #[test]
+    fn settings_parse_and_reject_unknown_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        assert_eq!(Settings::load(&path).unwrap(), Settings::default());
+
+        std::fs::write(&path, "[login]\nclient_id = \"3MVG9x\"\nport = 5555\n").unwrap();
+        let settings = Settings::load(&path).unwrap();
+        assert_eq!(settings.login.client_id.as_deref(), Some("3MVG9x"));
+        assert_eq!(settings.login.port, Some(5555));
+
+        std::fs::write(&path, "[login]\nclient = \"typo\"\n").unwrap();
+        assert!(matches!(
+            Settings::load(&path),
+            Err(SettingsError::Parse { .. })
+        ));
+    }
+}

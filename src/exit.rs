@@ -96,7 +96,15 @@ pub fn code_of(error: &anyhow::Error) -> Exit {
 /// object with `--json`, to stderr.
 pub fn report(error: &anyhow::Error, as_json: bool) {
     let hint = failure_of(error).and_then(|f| f.hint.clone());
-    let causes: Vec<String> = error.chain().skip(1).map(ToString::to_string).collect();
+    // A failure wrapping a domain error repeats its message; say it once.
+    let mut causes: Vec<String> = Vec::new();
+    let mut previous = error.to_string();
+    for cause in error.chain().skip(1).map(ToString::to_string) {
+        if cause != previous {
+            causes.push(cause.clone());
+        }
+        previous = cause;
+    }
     let code = code_of(error) as u8;
 
     let text = if as_json {

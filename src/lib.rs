@@ -6,8 +6,11 @@
 //! Salesforce APIs the tool uses, shipped in the binary so every command and
 //! every test can run without an org.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod exit;
 pub mod logging;
+pub mod profiles;
+pub mod salesforce;
 pub mod sandbox;

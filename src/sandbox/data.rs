@@ -55,7 +55,7 @@ pub fn routes() -> Router<Shared> {
         )
         .route(
             "/services/data/{version}/composite/sobjects/{object}",
-            get(collection_read),
+            get(collection_read).post(collection_read_post),
         )
 }
 
@@ -85,7 +85,11 @@ pub async fn versions() -> Json<Value> {
     Json(Value::Array(list))
 }
 
-async fn resources(Extension(caller): Extension<Caller>) -> Json<Value> {
+/// `GET /services/data/vNN.N/`: the resources of the version, and the caller's
+/// identity URL as an absolute `identity` entry, as in the REST guide's "List
+/// Available REST Resources" example (jsforce's `identity()` reads it when it
+/// has no identity URL yet).
+async fn resources(State(org): State<Shared>, Extension(caller): Extension<Caller>) -> Json<Value> {
     let base = caller.base();
     let names = [
         ("analytics", "analytics"),
@@ -95,10 +99,15 @@ async fn resources(Extension(caller): Extension<Caller>) -> Json<Value> {
         ("queryAll", "queryAll"),
         ("sobjects", "sobjects"),
     ];
-    let map: Map<String, Value> = names
+    let mut map: Map<String, Value> = names
         .iter()
         .map(|(k, p)| ((*k).to_string(), json!(format!("{base}/{p}"))))
         .collect();
+    let identity = org
+        .lock()
+        .expect("sandbox state lock")
+        .identity_url(caller.user);
+    map.insert("identity".into(), json!(identity));
     Json(Value::Object(map))
 }
 
@@ -862,10 +871,49 @@ async fn collection_read(
     Path(path): Path<ObjectPath>,
     Query(query): Query<IdsQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let org = org.lock().expect("sandbox state lock");
-    let object = find_object(&org, &path.object)?;
     let ids = split_fields(query.ids.as_deref()).unwrap_or_default();
-    let fields = split_fields(query.fields.as_deref()).ok_or_else(|| {
+    let fields = split_fields(query.fields.as_deref());
+    read_collection(&org, &caller, &path.object, ids, fields)
+}
+
+/// The body of `POST /composite/sobjects/{object}`.
+#[derive(Deserialize)]
+struct IdsBody {
+    #[serde(default)]
+    ids: Vec<String>,
+    fields: Option<Vec<String>>,
+}
+
+/// `POST /composite/sobjects/{object}` with `{"ids": [...], "fields": [...]}`:
+/// the same retrieve as the GET, for id lists too long for a URL (REST guide
+/// "Get Records With a Request Body Using sObject Collections"; jsforce's
+/// `retrieve` of an array uses it).
+async fn collection_read_post(
+    State(org): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(path): Path<ObjectPath>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let body: IdsBody = serde_json::from_value(parse_json(&body)?).map_err(|e| {
+        ApiError::bad_request(
+            "JSON_PARSER_ERROR",
+            format!("Cannot deserialize the request: {e}"),
+        )
+    })?;
+    read_collection(&org, &caller, &path.object, body.ids, body.fields)
+}
+
+/// The records of `ids` in order, `null` for ids that match nothing.
+fn read_collection(
+    org: &Shared,
+    caller: &Caller,
+    object: &str,
+    ids: Vec<String>,
+    fields: Option<Vec<String>>,
+) -> Result<Json<Value>, ApiError> {
+    let org = org.lock().expect("sandbox state lock");
+    let object = find_object(&org, object)?;
+    let fields = fields.ok_or_else(|| {
         ApiError::bad_request("MISSING_ARGUMENT", "The fields parameter is required")
     })?;
     let mut out = Vec::new();
@@ -874,7 +922,7 @@ async fn collection_read(
             .ok()
             .and_then(|id| org.record(object.name, &id));
         match record {
-            Some(r) => out.push(render_record(&caller, object, r, Some(&fields))?),
+            Some(r) => out.push(render_record(caller, object, r, Some(&fields))?),
             None => out.push(Value::Null),
         }
     }

@@ -613,6 +613,52 @@ async fn collections_create_with_and_without_all_or_none() {
     assert_eq!(results[0]["errors"][0]["statusCode"], "INVALID_TYPE");
 }
 
+/// sObject Collections retrieve by GET (`?ids=&fields=`) and by POST with a
+/// body, for id lists too long for a URL; unknown ids give `null`.
+#[tokio::test]
+async fn collections_retrieve_by_get_and_by_post() {
+    let sb = start().await;
+    let token = rep_token(&sb).await;
+    let contacts = records(&sb, "Contact").await;
+    let a = contacts[0]["Id"].as_str().unwrap();
+    let b = contacts[1]["Id"].as_str().unwrap();
+    let missing = "003000000000000AAA";
+
+    let url = api(
+        &sb,
+        &format!("/composite/sobjects/Contact?ids={a},{missing},{b}&fields=Id,LastName"),
+    );
+    let (status, _, by_get) = get_json(&url, &token).await;
+    assert_eq!(status, 200, "{by_get}");
+
+    let body = json!({"ids": [a, missing, b], "fields": ["Id", "LastName"]});
+    let url = api(&sb, "/composite/sobjects/Contact");
+    let (status, _, by_post) = send_json(Method::POST, &url, &token, &body).await;
+    assert_eq!(status, 200, "{by_post}");
+    assert_eq!(by_post, by_get);
+    assert_eq!(by_post[0]["Id"], a);
+    assert_eq!(by_post[0]["LastName"], contacts[0]["LastName"]);
+    assert_eq!(by_post[0]["attributes"]["type"], "Contact");
+    assert!(by_post[1].is_null());
+    assert_eq!(by_post[2]["Id"], b);
+
+    let (status, _, error) = send_json(Method::POST, &url, &token, &json!({"ids": [a]})).await;
+    assert_eq!(status, 400);
+    assert_eq!(error[0]["errorCode"], "MISSING_ARGUMENT");
+}
+
+/// The version's resource list carries the caller's absolute identity URL.
+#[tokio::test]
+async fn the_resource_list_names_the_identity_url() {
+    let sb = start().await;
+    let tokens = token_for(&sb, koncert_sf::sandbox::FULL_USER).await;
+    let token = tokens["access_token"].as_str().unwrap();
+    let (status, _, resources) = get_json(&api(&sb, "/"), token).await;
+    assert_eq!(status, 200);
+    assert_eq!(resources["identity"], tokens["id"]);
+    assert_eq!(resources["sobjects"], "/services/data/v67.0/sobjects");
+}
+
 #[tokio::test]
 async fn injected_faults_503_latency_and_dropped_responses() {
     let sb = start().await;

@@ -1,8 +1,12 @@
 //! Integration tests: the sandbox over real HTTP, and the real binary.
 
+mod auth_cli;
 mod cli;
+mod connection;
 mod data;
+mod login;
 mod oauth;
 mod query;
 mod reports;
+mod secret;
 mod support;

@@ -425,6 +425,29 @@ async fn the_pkce_verifier_must_match_the_challenge() {
     assert_eq!(exchange(&sb, &code, &pkce.verifier).await.0, 200);
 }
 
+/// jsforce and the Salesforce CLI send a verifier of 128 random bytes in
+/// base64url, 171 characters, as the REST guide asks; Salesforce takes it.
+#[tokio::test]
+async fn a_verifier_of_128_encoded_bytes_is_accepted() {
+    let sb = start().await;
+    let bytes: Vec<u8> = (0..128).map(|_| rand::rng().random()).collect();
+    let verifier = URL_SAFE_NO_PAD.encode(bytes);
+    assert_eq!(verifier.len(), 171);
+    let pkce = Pkce {
+        challenge: URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())),
+        verifier,
+    };
+
+    let code = authorize_code(&sb, &web_params(&pkce, "s")).await;
+    let (status, body) = exchange(&sb, &code, &pkce.verifier).await;
+    assert_eq!(status, 200, "{body}");
+
+    let code = authorize_code(&sb, &web_params(&pkce, "s")).await;
+    let too_long = format!("{}a", pkce.verifier);
+    let (status, body) = exchange(&sb, &code, &too_long).await;
+    assert_oauth_error(status, &body, "invalid_request", "invalid code verifier");
+}
+
 #[tokio::test]
 async fn the_token_request_checks_client_secret_and_callback() {
     let sb = start().await;
@@ -747,6 +770,17 @@ async fn the_identity_url_describes_users_of_the_org() {
         !rest.contains("{version}") && rest.ends_with(".0/"),
         "{rest}"
     );
+
+    // The token may come as an `oauth_token` parameter instead of a header,
+    // as jsforce's `identity()` adds it.
+    let with_param =
+        url::Url::parse_with_params(id_url, [("format", "json"), ("oauth_token", access)]).unwrap();
+    let response = client().get(with_param).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap()["id"], id_url);
+    let bad_param = format!("{id_url}?oauth_token=bogus");
+    let response = client().get(bad_param).send().await.unwrap();
+    assert_eq!(response.status(), 403);
 
     // 15-character ids name the same user.
     let (org_id, user_id) = id_url

@@ -112,3 +112,54 @@ pub async fn records(sb: &SandboxHandle, object: &str) -> Vec<Value> {
         .unwrap();
     body["records"].as_array().unwrap().clone()
 }
+
+/// The hidden fields of the sandbox's consent form, as a browser submits them.
+pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
+    let mut fields = Vec::new();
+    for chunk in html.split("<input type=\"hidden\" name=\"").skip(1) {
+        let (name, rest) = chunk.split_once('"').unwrap();
+        let value = rest
+            .split_once("value=\"")
+            .unwrap()
+            .1
+            .split_once('"')
+            .unwrap()
+            .0;
+        fields.push((
+            name.to_string(),
+            html_escape::decode_html_entities(value).into_owned(),
+        ));
+    }
+    fields
+}
+
+/// A browser stand-in: loads an authorize URL, submits the consent form as
+/// `username` with `action` (`allow` or `deny`), and returns the redirect's
+/// Location without following it.
+pub async fn consent_at(authorize_url: &str, username: &str, action: &str) -> String {
+    let page = client()
+        .get(authorize_url)
+        .send()
+        .await
+        .expect("authorize page");
+    assert_eq!(page.status(), 200, "the authorize page loads");
+    let base = page.url().clone();
+    let html = page.text().await.unwrap();
+
+    let mut form = hidden_fields(&html);
+    form.push(("username".into(), username.into()));
+    form.push(("action".into(), action.into()));
+    let post = base.join("/services/oauth2/authorize").unwrap();
+    let response = client().post(post).form(&form).send().await.unwrap();
+    assert_eq!(response.status(), 302, "consent redirects");
+    response.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// A free TCP port on 127.0.0.1 (free when this returns; good enough for tests).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

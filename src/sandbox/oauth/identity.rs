@@ -73,7 +73,15 @@ pub(super) async fn identity(
     request: Request,
 ) -> Response {
     let mut org = org.lock().expect("sandbox state lock");
-    let Some(caller) = token_user(&mut org, &request) else {
+    // The identity URL takes the token in the Authorization header or in an
+    // `oauth_token` parameter (help `remoteaccess_using_openid.htm`, "Identity
+    // URL Request Parameters"); jsforce's `identity()` sends both.
+    let token = bearer(&request).or_else(|| {
+        Params::from_query(request.uri().query())
+            .get("oauth_token")
+            .map(str::to_string)
+    });
+    let Some(caller) = token.and_then(|t| token_owner(&mut org, &t)) else {
         return plain(StatusCode::FORBIDDEN, "Bad_OAuth_Token");
     };
 
@@ -171,9 +179,13 @@ pub(super) async fn keys() -> Json<Value> {
 
 /// The user of the request's bearer token, resetting its inactivity timer.
 fn token_user(org: &mut Org, request: &Request) -> Option<usize> {
-    let token = bearer(request)?;
+    token_owner(org, &bearer(request)?)
+}
+
+/// The user of a live access token, which counts as a use of it.
+fn token_owner(org: &mut Org, token: &str) -> Option<usize> {
     let ttl = org.options.session_ttl;
-    org.sessions.authenticate(&token, ttl).ok().map(|s| s.user)
+    org.sessions.authenticate(token, ttl).ok().map(|s| s.user)
 }
 
 /// A plain-text answer, the form of these endpoints' errors.

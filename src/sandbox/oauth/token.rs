@@ -14,7 +14,6 @@ use chrono::Utc;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::authorize::is_pkce_value;
 use super::{Params, Refresh, device, is_known_client, no_store, token_success};
 use crate::sandbox::Shared;
 use crate::sandbox::errors::OAuthError;
@@ -151,7 +150,7 @@ fn authorization_code(
         let verifier = params
             .get("code_verifier")
             .ok_or_else(|| OAuthError::new("invalid_grant", "invalid code verifier"))?;
-        if !is_pkce_value(verifier) || s256(verifier) != *challenge {
+        if !is_code_verifier(verifier) || s256(verifier) != *challenge {
             return Err(OAuthError::new("invalid_request", "invalid code verifier"));
         }
     }
@@ -162,6 +161,22 @@ fn authorization_code(
         &pending.scopes,
         Refresh::NewGrant,
     ))
+}
+
+/// Longest `code_verifier` accepted. The REST guide's web server flow asks for
+/// "128 bytes of random data ... base64url-encoded", 171 characters without
+/// padding, and that is what jsforce (`OAuth2` with `useVerifier`) and the
+/// Salesforce CLI send, so Salesforce does not apply RFC 7636's 128-character
+/// cap (§1.3).
+const MAX_VERIFIER_LEN: usize = 171;
+
+/// Whether a `code_verifier` has RFC 7636's alphabet and minimum length, up to
+/// [`MAX_VERIFIER_LEN`] characters.
+fn is_code_verifier(value: &str) -> bool {
+    (43..=MAX_VERIFIER_LEN).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
 }
 
 /// PKCE S256: base64url(SHA-256(verifier)), no padding.
@@ -325,6 +340,17 @@ mod tests {
             s256(verifier),
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
+    }
+
+    #[test]
+    fn verifiers_of_128_encoded_bytes_are_accepted() {
+        let jsforce_like = URL_SAFE_NO_PAD.encode([7u8; 128]);
+        assert_eq!(jsforce_like.len(), MAX_VERIFIER_LEN);
+        assert!(is_code_verifier(&jsforce_like));
+        assert!(is_code_verifier(&"a".repeat(43)));
+        assert!(!is_code_verifier(&"a".repeat(42)));
+        assert!(!is_code_verifier(&"a".repeat(MAX_VERIFIER_LEN + 1)));
+        assert!(!is_code_verifier(&format!("{}=", "a".repeat(43))));
     }
 
     #[test]
