@@ -182,7 +182,9 @@ pub async fn run(ctx: &Ctx, args: LoginArgs) -> anyhow::Result<()> {
     }
     let human = format!(
         "logged in to {} as {} ({}) under alias `{alias}`",
-        grant.instance_url, identity.username, identity.display_name
+        grant.instance_url.as_str().trim_end_matches('/'),
+        identity.username,
+        identity.display_name
     );
     let json = json!({"alias": alias, "username": identity.username, "user_id": identity.user_id,
         "org_id": identity.org_id, "display_name": identity.display_name,

@@ -82,13 +82,19 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> anyhow::Result<()> {
         lines.push(line);
     }
 
-    if let Some(alias) = wanted.filter(|_| lines.is_empty()) {
-        return Err(Failure::new(
-            Exit::NotLoggedIn,
-            format!("no org is logged in as `{alias}`"),
-        )
-        .hint(format!("run: koncert-sf login --alias {alias}"))
-        .into());
+    if lines.is_empty() {
+        let hint = match wanted {
+            Some(alias) => format!("run: koncert-sf login --alias {alias}"),
+            None => "run: koncert-sf login --alias NAME".to_string(),
+        };
+        let message = match wanted {
+            Some(alias) => format!("no org is logged in as `{alias}`"),
+            None => "no org is logged in".to_string(),
+        };
+        if ctx.global.json {
+            ctx.emit("", &json!({"orgs": lines}))?;
+        }
+        return Err(Failure::new(Exit::NotLoggedIn, message).hint(hint).into());
     }
 
     let insecure = lines
@@ -174,9 +180,6 @@ async fn check(line: &mut OrgStatus, opened: Result<Connection, SalesforceError>
 }
 
 fn render(lines: &[OrgStatus]) -> String {
-    if lines.is_empty() {
-        return "no org is logged in; run: koncert-sf login".to_string();
-    }
     let mut table = Table::new();
     table.load_preset(presets::UTF8_BORDERS_ONLY).set_header([
         "alias",
@@ -228,9 +231,7 @@ fn render(lines: &[OrgStatus]) -> String {
 /// The exit code: the worst session decides.
 fn outcome(lines: &[OrgStatus]) -> anyhow::Result<()> {
     let has = |s: Session| lines.iter().any(|l| l.session == s);
-    let (exit, message) = if lines.is_empty() {
-        (Exit::NotLoggedIn, "no org is logged in")
-    } else if has(Session::NeedsLogin) {
+    let (exit, message) = if has(Session::NeedsLogin) {
         (Exit::NotLoggedIn, "an org needs a new login")
     } else if has(Session::StorageUnavailable) {
         (

@@ -91,6 +91,9 @@ impl World {
         let mut args = self.login_args(alias);
         args.extend(extra.iter().map(|s| s.to_string()));
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        if !extra.contains(&"--insecure-storage") {
+            keyring().await;
+        }
         let mut child = self.command(&argv).spawn().unwrap();
         let (url, mut stderr) = authorize_url_from(&mut child).await;
 
@@ -127,11 +130,16 @@ impl World {
 async fn authorize_url_from(child: &mut Child) -> (String, BufReader<tokio::process::ChildStderr>) {
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let deadline = Instant::now() + Duration::from_secs(20);
+    let mut printed = String::new();
     loop {
         let mut line = String::new();
         let read = tokio::time::timeout_at(deadline.into(), stderr.read_line(&mut line)).await;
         let n = read.expect("the authorize URL is printed in time").unwrap();
-        assert!(n > 0, "login ended before printing the authorize URL");
+        assert!(
+            n > 0,
+            "login ended before printing the authorize URL:\n{printed}"
+        );
+        printed.push_str(&line);
         if let Some(start) = line.find("http") {
             let url = line[start..].trim().to_string();
             if url.contains("/services/oauth2/authorize") {
@@ -224,6 +232,10 @@ async fn browser_login_keeps_tokens_in_the_keyring_only() {
         );
     }
     assert!(
+        log.contains("DEBUG") || log.contains("TRACE"),
+        "-vvv logs: {log}"
+    );
+    assert!(
         !log.contains(&access) && !log.contains(&refresh),
         "a token reached the log"
     );
@@ -231,6 +243,10 @@ async fn browser_login_keeps_tokens_in_the_keyring_only() {
 
     let (code, out, err) = world.run(&["status", "--json", "-vvv"]).await;
     assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("DEBUG") || err.contains("TRACE"),
+        "-vvv logs: {err}"
+    );
     assert!(
         !err.contains(&access) && !err.contains(&refresh),
         "a token reached the log"
@@ -254,6 +270,7 @@ async fn browser_login_keeps_tokens_in_the_keyring_only() {
 async fn a_pasted_redirect_completes_the_login() {
     let world = World::new(SandboxOptions::default()).await;
     let alias = alias("paste");
+    keyring().await;
     let argv_owned = world.login_args(&alias);
     let argv: Vec<&str> = argv_owned.iter().map(String::as_str).collect();
     let mut child = world.command(&argv).spawn().unwrap();
@@ -281,6 +298,7 @@ async fn the_device_flow_completes_a_login() {
     })
     .await;
     let alias = alias("device");
+    keyring().await;
     let args = [
         "login",
         "--alias",
@@ -518,6 +536,7 @@ async fn logout_revokes_the_grant_and_forgets_the_org() {
 async fn denied_consent_busy_port_and_timeout_are_reported() {
     let world = World::new(SandboxOptions::default()).await;
     let alias = alias("errors");
+    keyring().await;
     let argv_owned = world.login_args(&alias);
     let argv: Vec<&str> = argv_owned.iter().map(String::as_str).collect();
 
@@ -574,5 +593,61 @@ async fn the_environment_override_needs_no_keyring() {
         output.status.code(),
         Some(2),
         "one variable without the other is a usage error"
+    );
+}
+
+#[tokio::test]
+async fn insecure_login_urls_are_refused_before_any_request() {
+    let world = World::new(SandboxOptions::default()).await;
+    let args = [
+        "login",
+        "--login-url",
+        "http://login.example.com",
+        "--client-id",
+        "x",
+    ];
+    let (code, _, err) = world.run(&args).await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("https"), "{err}");
+
+    let (code, _, err) = world.run(&["login", "--login-url", world.sb.url()]).await;
+    assert_eq!(code, 2, "a client id is required: {err}");
+    assert!(err.contains("--client-id"), "{err}");
+}
+
+#[tokio::test]
+async fn logout_all_local_only_forgets_without_revoking() {
+    let world = World::new(SandboxOptions::default()).await;
+    let (first, second) = (alias("local-a"), alias("local-b"));
+    world.login(&first, &[]).await;
+    world.login(&second, &[]).await;
+    let refresh = stored(&second)
+        .await
+        .refresh_token
+        .unwrap()
+        .expose_secret()
+        .to_string();
+
+    let (code, out, err) = world.run(&["orgs", "--default", &second, "--json"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).unwrap()["default"],
+        second.as_str()
+    );
+
+    let (code, out, err) = world
+        .run(&["logout", "--all", "--local-only", "--json"])
+        .await;
+    assert_eq!(code, 0, "{err}");
+    let result: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(result["logged_out"].as_array().unwrap().len(), 2);
+    assert_eq!(result["logged_out"][0]["revoke"], "skipped");
+
+    assert!(keyring().await.load(&first).await.unwrap().is_none());
+    assert!(keyring().await.load(&second).await.unwrap().is_none());
+    assert_eq!(
+        refresh_at(&world.sb, &refresh).await.0,
+        200,
+        "the grant was left alive"
     );
 }
