@@ -12,5 +12,6 @@ pub mod config;
 pub mod exit;
 pub mod logging;
 pub mod profiles;
+pub mod queue;
 pub mod salesforce;
 pub mod sandbox;
