@@ -35,6 +35,10 @@ Register-ArgumentCompleter -Native -CommandName 'koncert-sf' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show each org''s user, token storage, session state and API usage')
             [CompletionResult]::new('orgs', 'orgs', [CompletionResultType]::ParameterValue, 'List logged-in orgs, or choose the default one')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Revoke an org''s tokens at Salesforce and forget them here')
+            [CompletionResult]::new('load-report', 'load-report', [CompletionResultType]::ParameterValue, 'Run a Salesforce report and keep its people as a local call queue')
+            [CompletionResult]::new('queue', 'queue', [CompletionResultType]::ParameterValue, 'Show the prospects of the call queue')
+            [CompletionResult]::new('lists', 'lists', [CompletionResultType]::ParameterValue, 'Show the loaded call lists')
+            [CompletionResult]::new('next', 'next', [CompletionResultType]::ParameterValue, 'Show the next prospect to call (and dial it with --dial)')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('paths', 'paths', [CompletionResultType]::ParameterValue, 'Show where configuration and data are kept')
@@ -109,9 +113,70 @@ Register-ArgumentCompleter -Native -CommandName 'koncert-sf' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'koncert-sf;load-report' {
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'Name of the call list (default: the report''s name)')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'Take FIELD from report column COLUMN (name, title, account, phone, or a new field)')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Org alias to use (default: the default org)')
+            [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Also drop prospects no longer in the report (never their unsynced calls)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results (and errors, on stderr) as JSON')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'koncert-sf;queue' {
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'Only this list')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Which prospects to show')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many rows')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Org alias to use (default: the default org)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results (and errors, on stderr) as JSON')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'koncert-sf;lists' {
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Org alias to use (default: the default org)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results (and errors, on stderr) as JSON')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'koncert-sf;next' {
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'Only this list')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Org alias to use (default: the default org)')
+            [CompletionResult]::new('--dial', '--dial', [CompletionResultType]::ParameterName, 'Open the number''s tel: link (your dialer or softphone)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results (and errors, on stderr) as JSON')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'koncert-sf;sandbox' {
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'TCP port on 127.0.0.1 (0 picks a free one)')
             [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed of the generated records (same seed, same data and ids)')
+            [CompletionResult]::new('--contacts', '--contacts', [CompletionResultType]::ParameterName, 'Contacts to generate (the All Contacts report has one row each)')
             [CompletionResult]::new('--latency-ms', '--latency-ms', [CompletionResultType]::ParameterName, 'Delay added to every Salesforce response, in milliseconds')
             [CompletionResult]::new('--api-limit', '--api-limit', [CompletionResultType]::ParameterName, 'The org''s daily API request allowance')
             [CompletionResult]::new('--session-ttl', '--session-ttl', [CompletionResultType]::ParameterName, 'Seconds of inactivity after which an access token dies')
@@ -175,6 +240,10 @@ Register-ArgumentCompleter -Native -CommandName 'koncert-sf' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show each org''s user, token storage, session state and API usage')
             [CompletionResult]::new('orgs', 'orgs', [CompletionResultType]::ParameterValue, 'List logged-in orgs, or choose the default one')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Revoke an org''s tokens at Salesforce and forget them here')
+            [CompletionResult]::new('load-report', 'load-report', [CompletionResultType]::ParameterValue, 'Run a Salesforce report and keep its people as a local call queue')
+            [CompletionResult]::new('queue', 'queue', [CompletionResultType]::ParameterValue, 'Show the prospects of the call queue')
+            [CompletionResult]::new('lists', 'lists', [CompletionResultType]::ParameterValue, 'Show the loaded call lists')
+            [CompletionResult]::new('next', 'next', [CompletionResultType]::ParameterValue, 'Show the next prospect to call (and dial it with --dial)')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('paths', 'paths', [CompletionResultType]::ParameterValue, 'Show where configuration and data are kept')
@@ -192,6 +261,18 @@ Register-ArgumentCompleter -Native -CommandName 'koncert-sf' -ScriptBlock {
             break
         }
         'koncert-sf;help;logout' {
+            break
+        }
+        'koncert-sf;help;load-report' {
+            break
+        }
+        'koncert-sf;help;queue' {
+            break
+        }
+        'koncert-sf;help;lists' {
+            break
+        }
+        'koncert-sf;help;next' {
             break
         }
         'koncert-sf;help;sandbox' {

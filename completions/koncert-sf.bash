@@ -25,17 +25,29 @@ _koncert__sf() {
             koncert__sf,help)
                 cmd="koncert__sf__subcmd__help"
                 ;;
+            koncert__sf,lists)
+                cmd="koncert__sf__subcmd__lists"
+                ;;
+            koncert__sf,load-report)
+                cmd="koncert__sf__subcmd__load__subcmd__report"
+                ;;
             koncert__sf,login)
                 cmd="koncert__sf__subcmd__login"
                 ;;
             koncert__sf,logout)
                 cmd="koncert__sf__subcmd__logout"
                 ;;
+            koncert__sf,next)
+                cmd="koncert__sf__subcmd__next"
+                ;;
             koncert__sf,orgs)
                 cmd="koncert__sf__subcmd__orgs"
                 ;;
             koncert__sf,paths)
                 cmd="koncert__sf__subcmd__paths"
+                ;;
+            koncert__sf,queue)
+                cmd="koncert__sf__subcmd__queue"
                 ;;
             koncert__sf,sandbox)
                 cmd="koncert__sf__subcmd__sandbox"
@@ -52,17 +64,29 @@ _koncert__sf() {
             koncert__sf__subcmd__help,help)
                 cmd="koncert__sf__subcmd__help__subcmd__help"
                 ;;
+            koncert__sf__subcmd__help,lists)
+                cmd="koncert__sf__subcmd__help__subcmd__lists"
+                ;;
+            koncert__sf__subcmd__help,load-report)
+                cmd="koncert__sf__subcmd__help__subcmd__load__subcmd__report"
+                ;;
             koncert__sf__subcmd__help,login)
                 cmd="koncert__sf__subcmd__help__subcmd__login"
                 ;;
             koncert__sf__subcmd__help,logout)
                 cmd="koncert__sf__subcmd__help__subcmd__logout"
                 ;;
+            koncert__sf__subcmd__help,next)
+                cmd="koncert__sf__subcmd__help__subcmd__next"
+                ;;
             koncert__sf__subcmd__help,orgs)
                 cmd="koncert__sf__subcmd__help__subcmd__orgs"
                 ;;
             koncert__sf__subcmd__help,paths)
                 cmd="koncert__sf__subcmd__help__subcmd__paths"
+                ;;
+            koncert__sf__subcmd__help,queue)
+                cmd="koncert__sf__subcmd__help__subcmd__queue"
                 ;;
             koncert__sf__subcmd__help,sandbox)
                 cmd="koncert__sf__subcmd__help__subcmd__sandbox"
@@ -77,7 +101,7 @@ _koncert__sf() {
 
     case "${cmd}" in
         koncert__sf)
-            opts="-v -q -h -V --org --json --verbose --quiet --help --version login status orgs logout sandbox completions paths generate-docs help"
+            opts="-v -q -h -V --org --json --verbose --quiet --help --version login status orgs logout load-report queue lists next sandbox completions paths generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -135,7 +159,7 @@ _koncert__sf() {
             return 0
             ;;
         koncert__subcmd__sf__subcmd__help)
-            opts="login status orgs logout sandbox completions paths generate-docs help"
+            opts="login status orgs logout load-report queue lists next sandbox completions paths generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -190,6 +214,34 @@ _koncert__sf() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        koncert__subcmd__sf__subcmd__help__subcmd__lists)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        koncert__subcmd__sf__subcmd__help__subcmd__load__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         koncert__subcmd__sf__subcmd__help__subcmd__login)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -205,6 +257,20 @@ _koncert__sf() {
             return 0
             ;;
         koncert__subcmd__sf__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        koncert__subcmd__sf__subcmd__help__subcmd__next)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -246,6 +312,20 @@ _koncert__sf() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        koncert__subcmd__sf__subcmd__help__subcmd__queue)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         koncert__subcmd__sf__subcmd__help__subcmd__sandbox)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -267,6 +347,50 @@ _koncert__sf() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        koncert__subcmd__sf__subcmd__lists)
+            opts="-v -q -h -V --org --json --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        koncert__subcmd__sf__subcmd__load__subcmd__report)
+            opts="-v -q -h -V --list --map --replace --org --json --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --list)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -338,6 +462,28 @@ _koncert__sf() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        koncert__subcmd__sf__subcmd__next)
+            opts="-v -q -h -V --list --dial --org --json --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --list)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         koncert__subcmd__sf__subcmd__orgs)
             opts="-v -q -h -V --default --org --json --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -378,8 +524,38 @@ _koncert__sf() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        koncert__subcmd__sf__subcmd__queue)
+            opts="-v -q -h -V --list --status --limit --org --json --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --list)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --status)
+                    COMPREPLY=($(compgen -W "pending called all" -- "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         koncert__subcmd__sf__subcmd__sandbox)
-            opts="-v -q -h -V --port --seed --latency-ms --api-limit --session-ttl --rotate-refresh-tokens --callback --report --org --json --verbose --quiet --help --version"
+            opts="-v -q -h -V --port --seed --contacts --latency-ms --api-limit --session-ttl --rotate-refresh-tokens --callback --report --org --json --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -390,6 +566,10 @@ _koncert__sf() {
                     return 0
                     ;;
                 --seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --contacts)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

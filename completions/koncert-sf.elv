@@ -32,6 +32,10 @@ set edit:completion:arg-completer[koncert-sf] = {|@words|
             cand status 'Show each org''s user, token storage, session state and API usage'
             cand orgs 'List logged-in orgs, or choose the default one'
             cand logout 'Revoke an org''s tokens at Salesforce and forget them here'
+            cand load-report 'Run a Salesforce report and keep its people as a local call queue'
+            cand queue 'Show the prospects of the call queue'
+            cand lists 'Show the loaded call lists'
+            cand next 'Show the next prospect to call (and dial it with --dial)'
             cand sandbox 'Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C'
             cand completions 'Print a shell completion script'
             cand paths 'Show where configuration and data are kept'
@@ -101,9 +105,66 @@ set edit:completion:arg-completer[koncert-sf] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'koncert-sf;load-report'= {
+            cand --list 'Name of the call list (default: the report''s name)'
+            cand --map 'Take FIELD from report column COLUMN (name, title, account, phone, or a new field)'
+            cand --org 'Org alias to use (default: the default org)'
+            cand --replace 'Also drop prospects no longer in the report (never their unsynced calls)'
+            cand --json 'Print results (and errors, on stderr) as JSON'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'koncert-sf;queue'= {
+            cand --list 'Only this list'
+            cand --status 'Which prospects to show'
+            cand --limit 'At most this many rows'
+            cand --org 'Org alias to use (default: the default org)'
+            cand --json 'Print results (and errors, on stderr) as JSON'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'koncert-sf;lists'= {
+            cand --org 'Org alias to use (default: the default org)'
+            cand --json 'Print results (and errors, on stderr) as JSON'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'koncert-sf;next'= {
+            cand --list 'Only this list'
+            cand --org 'Org alias to use (default: the default org)'
+            cand --dial 'Open the number''s tel: link (your dialer or softphone)'
+            cand --json 'Print results (and errors, on stderr) as JSON'
+            cand -v 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'koncert-sf;sandbox'= {
             cand --port 'TCP port on 127.0.0.1 (0 picks a free one)'
             cand --seed 'Seed of the generated records (same seed, same data and ids)'
+            cand --contacts 'Contacts to generate (the All Contacts report has one row each)'
             cand --latency-ms 'Delay added to every Salesforce response, in milliseconds'
             cand --api-limit 'The org''s daily API request allowance'
             cand --session-ttl 'Seconds of inactivity after which an access token dies'
@@ -163,6 +224,10 @@ set edit:completion:arg-completer[koncert-sf] = {|@words|
             cand status 'Show each org''s user, token storage, session state and API usage'
             cand orgs 'List logged-in orgs, or choose the default one'
             cand logout 'Revoke an org''s tokens at Salesforce and forget them here'
+            cand load-report 'Run a Salesforce report and keep its people as a local call queue'
+            cand queue 'Show the prospects of the call queue'
+            cand lists 'Show the loaded call lists'
+            cand next 'Show the next prospect to call (and dial it with --dial)'
             cand sandbox 'Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C'
             cand completions 'Print a shell completion script'
             cand paths 'Show where configuration and data are kept'
@@ -176,6 +241,14 @@ set edit:completion:arg-completer[koncert-sf] = {|@words|
         &'koncert-sf;help;orgs'= {
         }
         &'koncert-sf;help;logout'= {
+        }
+        &'koncert-sf;help;load-report'= {
+        }
+        &'koncert-sf;help;queue'= {
+        }
+        &'koncert-sf;help;lists'= {
+        }
+        &'koncert-sf;help;next'= {
         }
         &'koncert-sf;help;sandbox'= {
         }

@@ -34,6 +34,10 @@ complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "login" -d 'Lo
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "status" -d 'Show each org\'s user, token storage, session state and API usage'
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "orgs" -d 'List logged-in orgs, or choose the default one'
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "logout" -d 'Revoke an org\'s tokens at Salesforce and forget them here'
+complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "load-report" -d 'Run a Salesforce report and keep its people as a local call queue'
+complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "queue" -d 'Show the prospects of the call queue'
+complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "lists" -d 'Show the loaded call lists'
+complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "next" -d 'Show the next prospect to call (and dial it with --dial)'
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "sandbox" -d 'Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C'
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "paths" -d 'Show where configuration and data are kept'
@@ -78,8 +82,43 @@ complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand logout" -s v -l ve
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand logout" -s q -l quiet -d 'Only errors on stderr'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand logout" -s V -l version -d 'Print version'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand load-report" -l list -d 'Name of the call list (default: the report\'s name)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand load-report" -l map -d 'Take FIELD from report column COLUMN (name, title, account, phone, or a new field)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand load-report" -l org -d 'Org alias to use (default: the default org)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand load-report" -l replace -d 'Also drop prospects no longer in the report (never their unsynced calls)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand load-report" -l json -d 'Print results (and errors, on stderr) as JSON'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand load-report" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand load-report" -s q -l quiet -d 'Only errors on stderr'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand load-report" -s h -l help -d 'Print help'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand load-report" -s V -l version -d 'Print version'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand queue" -l list -d 'Only this list' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand queue" -l status -d 'Which prospects to show' -r -f -a "pending\t'Not called yet'
+called\t'Called at least once'
+all\t'Everyone'"
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand queue" -l limit -d 'At most this many rows' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand queue" -l org -d 'Org alias to use (default: the default org)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand queue" -l json -d 'Print results (and errors, on stderr) as JSON'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand queue" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand queue" -s q -l quiet -d 'Only errors on stderr'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand queue" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand queue" -s V -l version -d 'Print version'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand lists" -l org -d 'Org alias to use (default: the default org)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand lists" -l json -d 'Print results (and errors, on stderr) as JSON'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand lists" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand lists" -s q -l quiet -d 'Only errors on stderr'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand lists" -s h -l help -d 'Print help'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand lists" -s V -l version -d 'Print version'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand next" -l list -d 'Only this list' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand next" -l org -d 'Org alias to use (default: the default org)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand next" -l dial -d 'Open the number\'s tel: link (your dialer or softphone)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand next" -l json -d 'Print results (and errors, on stderr) as JSON'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand next" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand next" -s q -l quiet -d 'Only errors on stderr'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand next" -s h -l help -d 'Print help'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand next" -s V -l version -d 'Print version'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand sandbox" -l port -d 'TCP port on 127.0.0.1 (0 picks a free one)' -r
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand sandbox" -l seed -d 'Seed of the generated records (same seed, same data and ids)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand sandbox" -l contacts -d 'Contacts to generate (the All Contacts report has one row each)' -r
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand sandbox" -l latency-ms -d 'Delay added to every Salesforce response, in milliseconds' -r
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand sandbox" -l api-limit -d 'The org\'s daily API request allowance' -r
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand sandbox" -l session-ttl -d 'Seconds of inactivity after which an access token dies' -r
@@ -111,12 +150,16 @@ complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand generate-docs" -s 
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand generate-docs" -s q -l quiet -d 'Only errors on stderr'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand generate-docs" -s h -l help -d 'Print help'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand generate-docs" -s V -l version -d 'Print version'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout sandbox completions paths generate-docs help" -f -a "login" -d 'Log in to a Salesforce org (browser, pasted redirect, or device code)'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout sandbox completions paths generate-docs help" -f -a "status" -d 'Show each org\'s user, token storage, session state and API usage'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout sandbox completions paths generate-docs help" -f -a "orgs" -d 'List logged-in orgs, or choose the default one'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout sandbox completions paths generate-docs help" -f -a "logout" -d 'Revoke an org\'s tokens at Salesforce and forget them here'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout sandbox completions paths generate-docs help" -f -a "sandbox" -d 'Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout sandbox completions paths generate-docs help" -f -a "completions" -d 'Print a shell completion script'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout sandbox completions paths generate-docs help" -f -a "paths" -d 'Show where configuration and data are kept'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout sandbox completions paths generate-docs help" -f -a "generate-docs" -d 'Write completions and man pages into a directory (for packagers)'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout sandbox completions paths generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "login" -d 'Log in to a Salesforce org (browser, pasted redirect, or device code)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "status" -d 'Show each org\'s user, token storage, session state and API usage'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "orgs" -d 'List logged-in orgs, or choose the default one'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "logout" -d 'Revoke an org\'s tokens at Salesforce and forget them here'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "load-report" -d 'Run a Salesforce report and keep its people as a local call queue'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "queue" -d 'Show the prospects of the call queue'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "lists" -d 'Show the loaded call lists'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "next" -d 'Show the next prospect to call (and dial it with --dial)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "sandbox" -d 'Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "completions" -d 'Print a shell completion script'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "paths" -d 'Show where configuration and data are kept'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "generate-docs" -d 'Write completions and man pages into a directory (for packagers)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -3,10 +3,12 @@
 
 mod completions;
 mod context;
+mod load_report;
 mod login;
 mod logout;
 mod orgs;
 mod paths;
+mod queue;
 mod sandbox;
 mod status;
 
@@ -61,6 +63,14 @@ pub enum Command {
     Orgs(orgs::OrgsArgs),
     /// Revoke an org's tokens at Salesforce and forget them here
     Logout(logout::LogoutArgs),
+    /// Run a Salesforce report and keep its people as a local call queue
+    LoadReport(load_report::LoadReportArgs),
+    /// Show the prospects of the call queue
+    Queue(queue::QueueArgs),
+    /// Show the loaded call lists
+    Lists,
+    /// Show the next prospect to call (and dial it with --dial)
+    Next(queue::NextArgs),
     /// Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C
     Sandbox(sandbox::SandboxArgs),
     /// Print a shell completion script
@@ -110,6 +120,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Logout(args) => {
             with_ctx(global, |ctx| async move { logout::run(&ctx, args).await })
         }
+        Command::LoadReport(args) => {
+            with_ctx(
+                global,
+                |ctx| async move { load_report::run(&ctx, args).await },
+            )
+        }
+        Command::Queue(args) => queue::run_queue(&context::Ctx::load(global)?, &args),
+        Command::Lists => queue::run_lists(&context::Ctx::load(global)?),
+        Command::Next(args) => queue::run_next(&context::Ctx::load(global)?, &args),
         Command::Sandbox(args) => block_on(sandbox::run(&global, args)),
         Command::Completions(args) => completions::run(&args),
         Command::Paths => paths::run(&global),

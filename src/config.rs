@@ -81,6 +81,17 @@ mod tests {
 pub struct Settings {
     #[serde(default)]
     pub login: LoginSettings,
+    #[serde(default)]
+    pub queue: QueueSettings,
+}
+
+/// `[queue]`: how reports become call queues.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueSettings {
+    /// ISO country code for phone numbers written without a country prefix
+    /// (default `US`).
+    pub default_country: Option<String>,
 }
 
 /// `[login]`: how `koncert-sf login` reaches the org.

@@ -15,3 +15,4 @@ pub mod profiles;
 pub mod queue;
 pub mod salesforce;
 pub mod sandbox;
+pub mod store;

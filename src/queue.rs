@@ -6,6 +6,9 @@
 //! pages past the Reports API's 2,000-row cap. The prospects are kept in the
 //! local database by `store`.
 
+pub mod load;
+pub mod report;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;

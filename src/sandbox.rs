@@ -56,6 +56,9 @@ pub const FULL_USER: &str = "rep@koncert-sandbox.example";
 /// Username of the rep whose profile hides some fields.
 pub const RESTRICTED_USER: &str = "restricted.rep@koncert-sandbox.example";
 
+/// Contacts seeded unless [`SandboxOptions::contacts`] says otherwise.
+pub const DEFAULT_CONTACTS: usize = seed::CONTACTS;
+
 /// How to run a sandbox.
 #[derive(Debug, Clone)]
 pub struct SandboxOptions {
@@ -63,6 +66,8 @@ pub struct SandboxOptions {
     pub port: u16,
     /// Seed of the generated data; the same seed gives the same records and ids.
     pub seed: u64,
+    /// Contacts to generate; the "All Contacts" report has one row each.
+    pub contacts: usize,
     /// Delay added before every Salesforce response.
     pub latency: Duration,
     /// The org's daily API request allowance.
@@ -88,6 +93,7 @@ impl Default for SandboxOptions {
         Self {
             port: 0,
             seed: 1,
+            contacts: DEFAULT_CONTACTS,
             latency: Duration::ZERO,
             api_limit: 15_000,
             session_ttl: Duration::from_secs(2 * 60 * 60),

@@ -15,7 +15,9 @@ use crate::auth::secret::{SecretStore, StoreError};
 use crate::config::{HOME_ENV, Paths, Settings};
 use crate::exit::{Exit, Failure};
 use crate::profiles::{Orgs, Profile, ProfileError, Storage};
-use crate::salesforce::connection::{ACCESS_TOKEN_ENV, INSTANCE_URL_ENV, Source};
+use crate::salesforce::connection::{
+    ACCESS_TOKEN_ENV, Connection, INSTANCE_URL_ENV, SalesforceError, Source,
+};
 
 /// How long a keyring call may take before it counts as unavailable.
 const KEYRING_TIMEOUT: Duration = Duration::from_secs(3);
@@ -88,6 +90,26 @@ impl Ctx {
             orgs_path: self.orgs_path(),
             lock_dir: self.lock_dir(),
         })
+    }
+
+    /// Opens a connection to the org a command works on, by precedence: the
+    /// environment pair, then `--org`, then the default (or only) org.
+    pub async fn connect(&self) -> anyhow::Result<Connection> {
+        let source = match env_source()? {
+            Some(source) => source,
+            None => {
+                let orgs = self.orgs()?;
+                let asked = self.global.org.as_deref();
+                let (alias, profile) = orgs.choose(asked).map_err(profile_failure)?;
+                self.profile_source(&alias, profile).await?
+            }
+        };
+        Connection::open(source).await.map_err(salesforce_failure)
+    }
+
+    /// The call-queue database.
+    pub fn queue_db(&self) -> PathBuf {
+        self.paths.data_dir.join("queue.db")
     }
 
     /// Writes a command's result: the human text, or the JSON value with `--json`.
@@ -179,5 +201,14 @@ pub fn store_failure(error: StoreError) -> anyhow::Error {
     } else {
         Failure::new(Exit::Other, error.to_string())
     };
+    anyhow::Error::new(error).context(failure)
+}
+
+/// Maps a Salesforce problem to its exit code and advice.
+pub fn salesforce_failure(error: SalesforceError) -> anyhow::Error {
+    let mut failure = Failure::new(error.exit(), error.to_string());
+    if let Some(hint) = error.hint() {
+        failure = failure.hint(hint);
+    }
     anyhow::Error::new(error).context(failure)
 }

@@ -28,6 +28,10 @@ pub struct SandboxArgs {
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub seed: u64,
 
+    /// Contacts to generate (the All Contacts report has one row each)
+    #[arg(long, default_value_t = crate::sandbox::DEFAULT_CONTACTS, value_name = "N")]
+    pub contacts: usize,
+
     /// Delay added to every Salesforce response, in milliseconds
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub latency_ms: u64,
@@ -79,6 +83,7 @@ impl SandboxArgs {
         SandboxOptions {
             port: self.port,
             seed: self.seed,
+            contacts: self.contacts,
             latency: Duration::from_millis(self.latency_ms),
             api_limit: self.api_limit,
             session_ttl: Duration::from_secs(self.session_ttl),

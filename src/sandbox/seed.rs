@@ -16,7 +16,8 @@ use super::{FULL_USER, RESTRICTED_USER};
 
 /// Accounts in the seeded org.
 pub const ACCOUNTS: usize = 320;
-/// Contacts in the seeded org: enough for a report past 10,000 rows.
+/// Contacts in the seeded org unless `SandboxOptions::contacts` says otherwise:
+/// enough for a report past 10,000 rows.
 pub const CONTACTS: usize = 12_000;
 /// Leads in the seeded org.
 pub const LEADS: usize = 2_500;
@@ -274,8 +275,9 @@ fn add_accounts(org: &mut Org, rng: &mut ChaCha8Rng) -> Vec<(String, Place)> {
 }
 
 fn add_contacts(org: &mut Org, rng: &mut ChaCha8Rng, accounts: &[(String, Place)]) -> Vec<String> {
-    let mut contacts = Vec::with_capacity(CONTACTS);
-    for _ in 0..CONTACTS {
+    let count = org.options.contacts;
+    let mut contacts = Vec::with_capacity(count);
+    for _ in 0..count {
         let (account_id, at) = accounts.choose(rng).expect("accounts exist");
         let first = *FIRST_NAMES.choose(rng).expect("names are listed");
         let last = *LAST_NAMES.choose(rng).expect("names are listed");

@@ -258,3 +258,28 @@ fn readme_commands_are_valid() {
         );
     }
 }
+
+/// Report ids the README shows are the sandbox's seeded ones, so its examples
+/// work against `koncert-sf sandbox` as written.
+#[test]
+fn readme_report_ids_exist_in_the_sandbox() {
+    let readme = include_str!("../../README.md");
+    let sandbox = koncert_sf::sandbox::start_in_thread(Default::default()).unwrap();
+    let known: Vec<&str> = sandbox
+        .info()
+        .reports
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
+    let mut seen = 0;
+    for word in readme.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if word.starts_with("00O") && word.len() == 18 {
+            assert!(
+                known.contains(&word),
+                "README report id {word} is not seeded"
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen >= 2, "the README shows report ids");
+}

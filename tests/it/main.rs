@@ -7,6 +7,8 @@ mod data;
 mod login;
 mod oauth;
 mod query;
+mod queue_cli;
+mod queue_load;
 mod reports;
 mod secret;
 mod support;
