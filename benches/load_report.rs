@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use koncert_sf::config::Paths;
 use koncert_sf::sandbox::{self, FULL_USER, SandboxOptions, ThreadedSandbox};
 use koncert_sf::store::Store;
+use nix::sys::resource::{UsageWho, getrusage};
 use serde_json::{Value, json};
 
 /// The koncert-sf binary cargo built with this benchmark (bench profile).
@@ -83,6 +84,9 @@ struct Sample {
     wall: Duration,
     /// Peak resident set size of the loading process, in KiB.
     max_rss_kib: u64,
+    /// User + system CPU time of the loading process (the rest of the wall
+    /// time is mostly the sandbox computing report pages).
+    cpu: Duration,
 }
 
 /// Everything the measured step needs.
@@ -167,10 +171,11 @@ fn bench_main(args: &[String]) -> anyhow::Result<()> {
             let after = runtime.block_on(api_used(&http, &sandbox))?;
             let prospects = stored_prospects(home.path())?;
             eprintln!(
-                "  run {run}/{}: {} rows, {prospects} prospects, {:.2?}, {} API calls, {} MiB",
+                "  run {run}/{}: {} rows, {prospects} prospects, {:.2?} (loader CPU {:.2?}), {} API calls, {} MiB",
                 case.runs,
                 report.rows,
                 sample.wall,
+                sample.cpu,
                 after - before,
                 sample.max_rss_kib / 1024
             );
@@ -186,6 +191,7 @@ fn bench_main(args: &[String]) -> anyhow::Result<()> {
             prospects: stored.iter().copied().max().unwrap_or(0),
             runs: case.runs,
             wall: median.wall,
+            cpu: median.cpu,
             calls: calls.iter().copied().max().unwrap_or(0),
             max_rss_kib: samples.iter().map(|s| s.max_rss_kib).max().unwrap_or(0),
         });
@@ -202,22 +208,26 @@ struct Row {
     prospects: i64,
     runs: usize,
     wall: Duration,
+    cpu: Duration,
     calls: u64,
     max_rss_kib: u64,
 }
 
 fn print_table(loader: Loader, rows: &[Row]) {
     println!();
-    println!("| contacts | report rows | prospects stored | wall time | API calls | peak RSS |");
-    println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!(
+        "| contacts | report rows | prospects stored | wall time | loader CPU | API calls | peak RSS |"
+    );
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for row in rows {
         println!(
-            "| {} | {} | {} | {:.2} s (median of {}) | {} | {:.0} MiB |",
+            "| {} | {} | {} | {:.2} s (median of {}) | {:.2} s | {} | {:.0} MiB |",
             row.contacts,
             row.rows,
             row.prospects,
             row.wall.as_secs_f64(),
             row.runs,
+            row.cpu.as_secs_f64(),
             row.calls,
             row.max_rss_kib as f64 / 1024.0
         );
@@ -307,6 +317,7 @@ fn run_measured(loader: Loader, target: &Target<'_>) -> anyhow::Result<Sample> {
     Ok(Sample {
         wall: Duration::from_secs_f64(line["wall_s"].as_f64().unwrap_or_default()),
         max_rss_kib: line["max_rss_kib"].as_u64().unwrap_or_default(),
+        cpu: Duration::from_secs_f64(line["cpu_s"].as_f64().unwrap_or_default()),
     })
 }
 
@@ -325,28 +336,34 @@ fn measure_main(args: &[String]) -> anyhow::Result<()> {
         home: Path::new(home),
     };
     let started = Instant::now();
-    let max_rss_kib = match loader {
+    let who = match loader {
         Loader::Cli => {
             load_with_cli(&target)?;
-            max_rss_kib(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)?
+            UsageWho::RUSAGE_CHILDREN
         }
         Loader::Library => {
             load_with_library(&target)?;
-            max_rss_kib(nix::sys::resource::UsageWho::RUSAGE_SELF)?
+            UsageWho::RUSAGE_SELF
         }
     };
     let wall = started.elapsed();
+    let usage = getrusage(who)?;
+    let cpu = duration(usage.user_time()) + duration(usage.system_time());
     println!(
         "{}",
-        json!({ "wall_s": wall.as_secs_f64(), "max_rss_kib": max_rss_kib })
+        json!({
+            "wall_s": wall.as_secs_f64(),
+            "cpu_s": cpu.as_secs_f64(),
+            // Linux reports ru_maxrss in KiB.
+            "max_rss_kib": u64::try_from(usage.max_rss()).unwrap_or(0),
+        })
     );
     Ok(())
 }
 
-/// Peak resident set size in KiB (Linux reports `ru_maxrss` in KiB).
-fn max_rss_kib(who: nix::sys::resource::UsageWho) -> anyhow::Result<u64> {
-    let usage = nix::sys::resource::getrusage(who)?;
-    Ok(u64::try_from(usage.max_rss()).unwrap_or(0))
+fn duration(time: nix::sys::time::TimeVal) -> Duration {
+    let micros = time.tv_sec() * 1_000_000 + time.tv_usec();
+    Duration::from_micros(u64::try_from(micros).unwrap_or(0))
 }
 
 /// `koncert-sf load-report ID --list bench`, as a rep runs it.
