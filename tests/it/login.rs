@@ -16,7 +16,7 @@ use tokio::io::{AsyncBufRead, AsyncWriteExt, BufReader, DuplexStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::support::{api, client, get_json, start_with};
+use crate::support::{api, client, get_json, hidden_fields, start_with};
 
 /// A port that was free a moment ago.
 fn free_port() -> u16 {
@@ -142,24 +142,6 @@ async fn result(login: Login) -> Result<Grant, LoginError> {
         .await
         .expect("the login ends in time")
         .expect("the login task does not panic")
-}
-
-/// The consent form's hidden fields, as a browser would submit them.
-fn hidden_fields(html: &str) -> Vec<(String, String)> {
-    let mut fields = Vec::new();
-    for chunk in html.split("<input type=\"hidden\" name=\"").skip(1) {
-        let (name, rest) = chunk.split_once('"').unwrap();
-        let value = rest
-            .split_once("value=\"")
-            .unwrap()
-            .1
-            .split_once('"')
-            .unwrap()
-            .0;
-        let value = html_escape::decode_html_entities(value).into_owned();
-        fields.push((name.to_string(), value));
-    }
-    fields
 }
 
 /// The browser stand-in: loads the authorize page, submits the form with the

@@ -16,7 +16,7 @@ use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, PRAGMA};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::support::{api, client, get_json, start, start_with, token_for};
+use crate::support::{api, client, get_json, hidden_fields, start, start_with, token_for};
 
 /// A PKCE pair computed here, independently of the server's code.
 struct Pkce {
@@ -55,24 +55,6 @@ fn authorize_url(sb: &SandboxHandle, params: &[(&str, &str)]) -> String {
     url::Url::parse_with_params(&base, params)
         .unwrap()
         .to_string()
-}
-
-/// The consent form's hidden fields, as a browser would submit them.
-fn hidden_fields(html: &str) -> Vec<(String, String)> {
-    let mut fields = Vec::new();
-    for chunk in html.split("<input type=\"hidden\" name=\"").skip(1) {
-        let (name, rest) = chunk.split_once('"').unwrap();
-        let value = rest
-            .split_once("value=\"")
-            .unwrap()
-            .1
-            .split_once('"')
-            .unwrap()
-            .0;
-        let value = html_escape::decode_html_entities(value).into_owned();
-        fields.push((name.to_string(), value));
-    }
-    fields
 }
 
 /// Loads the authorize page, then submits its form with a username and a button.
