@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod exit;
+pub mod ids;
 pub mod logging;
 pub mod profiles;
 pub mod queue;

@@ -21,7 +21,6 @@
 mod control;
 mod data;
 mod errors;
-pub mod ids;
 mod oauth;
 mod org;
 mod query;

@@ -69,7 +69,7 @@ fn parse_report(raw: &str) -> Result<(String, PathBuf), String> {
     let (id, file) = raw
         .split_once('=')
         .ok_or_else(|| format!("`{raw}` must look like REPORT_ID=path/to/report.json"))?;
-    let parsed = sandbox::ids::SfId::parse(id.trim()).map_err(|e| e.to_string())?;
+    let parsed = crate::ids::SfId::parse(id.trim()).map_err(|e| e.to_string())?;
     if parsed.prefix() != "00O" {
         return Err(format!(
             "`{id}` is not a report id (report ids start with 00O)"

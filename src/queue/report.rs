@@ -37,9 +37,7 @@ use phonenumber::{Mode, PhoneNumber};
 use serde_json::{Map, Value};
 
 use super::{PersonKind, Prospect};
-
-/// Characters of the 18-character id suffix, indexed by the 5-bit flags.
-const SUFFIX_ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+use crate::ids::{SfId, checksum};
 
 /// The key prefix of reports.
 const REPORT_PREFIX: &str = "00O";
@@ -120,39 +118,9 @@ pub fn check_report_id(raw: &str) -> Result<String, ReportIdError> {
     Ok(format!("{}{expected}", &id[..15]))
 }
 
-/// The 3-character case-safe suffix of a 15-character id
-/// (`shared/salesforce-api.md` §8): one character per 5-character chunk,
-/// whose bits flag the chunk's uppercase letters.
-fn checksum(short: &str) -> String {
-    short
-        .as_bytes()
-        .chunks(5)
-        .map(|chunk| {
-            let flags = chunk
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| b.is_ascii_uppercase())
-                .fold(0, |acc, (i, _)| acc | (1 << i));
-            char::from(SUFFIX_ALPHABET[flags])
-        })
-        .collect()
-}
-
 /// A record id in its 18-character form, when `raw` is a well-formed id.
 fn normalize_id(raw: &str) -> Option<String> {
-    if !raw.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return None;
-    }
-    match raw.len() {
-        15 => Some(format!("{raw}{}", checksum(raw))),
-        18 => {
-            let expected = checksum(&raw[..15]);
-            raw[15..]
-                .eq_ignore_ascii_case(&expected)
-                .then(|| format!("{}{expected}", &raw[..15]))
-        }
-        _ => None,
-    }
+    SfId::parse(raw).ok().map(|id| id.to_string())
 }
 
 /// The fields recognised without a mapping; `--map NAME=COLUMN` with one of

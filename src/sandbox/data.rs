@@ -13,10 +13,10 @@ use serde_json::{Map, Value, json};
 
 use super::Shared;
 use super::errors::ApiError;
-use super::ids::SfId;
 use super::org::{Org, Record};
 use super::schema::{FieldDef, FieldType, ObjectDef, Profile};
 use super::server::{Caller, LATEST_VERSION, OLDEST_VERSION};
+use crate::ids::SfId;
 
 /// The data routes (all behind the API guard).
 pub fn routes() -> Router<Shared> {

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
-use super::ids::SfId;
 use super::schema::{FieldType, ObjectDef, Profile, Schema};
 use super::sessions::Sessions;
 use super::{SandboxOptions, oauth, query, reports};
+use crate::ids::SfId;
 
 /// Characters 4–5 of every generated id, standing for the org's instance.
 pub const POD: &str = "Hs";

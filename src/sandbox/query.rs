@@ -15,11 +15,11 @@ use serde_json::{Map, Value, json};
 
 use super::Shared;
 use super::errors::ApiError;
-use super::ids::SfId;
 use super::org::{Org, Record};
 use super::schema::{ObjectDef, Schema};
 use super::server::Caller;
 use super::soql;
+use crate::ids::SfId;
 
 /// Records per batch unless `Sforce-Query-Options` asks for fewer.
 const DEFAULT_BATCH: usize = 2_000;

@@ -28,10 +28,10 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 
-use super::ids::SfId;
 use super::org::Org;
 use super::schema::Profile;
 use super::{ReportInfo, Shared};
+use crate::ids::SfId;
 use catalog::{Access, ReportDef};
 use saved::SavedRun;
 

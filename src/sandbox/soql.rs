@@ -20,9 +20,9 @@ use std::cmp::Ordering;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde_json::{Map, Value, json};
 
-use super::ids::SfId;
 use super::org::Record;
 use super::schema::{FieldDef, FieldType, ObjectDef, Profile, Schema};
+use crate::ids::SfId;
 
 /// Largest `OFFSET` Salesforce accepts.
 pub const MAX_OFFSET: usize = 2_000;

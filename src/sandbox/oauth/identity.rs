@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::{APP_SCOPES, Params};
+use crate::ids::SfId;
 use crate::sandbox::Shared;
-use crate::sandbox::ids::SfId;
 use crate::sandbox::org::Org;
 use crate::sandbox::server::{LATEST_VERSION, bearer};
 

@@ -18,12 +18,12 @@ use serde_json::{Value, json};
 
 use super::super::Shared;
 use super::super::errors::ApiError;
-use super::super::ids::SfId;
 use super::super::org::Org;
 use super::super::server::Caller;
 use super::metadata::{apply_overrides, report_type_metadata};
 use super::run::{Plan, ROW_CAP};
 use super::{Report, ReportState};
+use crate::ids::SfId;
 
 /// How long instance results are kept (Reports API limits).
 const INSTANCE_TTL: Duration = Duration::from_secs(24 * 60 * 60);

@@ -12,11 +12,11 @@ use std::sync::LazyLock;
 
 use serde_json::Value;
 
-use super::super::ids::SfId;
 use super::super::org::{Org, Record};
 use super::super::schema::{FieldDef, FieldType, ObjectDef, Profile, Schema};
 use super::filter::{Filter, Operator};
 use super::metadata::{Format, Grouping, Metadata, Sort};
+use crate::ids::SfId;
 
 /// Where a column's cell comes from. Paths start at the report's base record;
 /// every element but the last is a lookup field followed to its record.

@@ -7,8 +7,8 @@
 
 use std::cmp::Ordering;
 
-use super::super::ids::SfId;
 use super::catalog::{Cell, Kind};
+use crate::ids::SfId;
 
 /// The filter operators of report filters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

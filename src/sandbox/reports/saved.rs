@@ -12,8 +12,8 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use super::super::Error;
-use super::super::ids::SfId;
 use super::metadata::operators_json;
+use crate::ids::SfId;
 
 /// A report-run JSON served as a report.
 #[derive(Debug)]

@@ -1,5 +1,6 @@
 //! Salesforce record ids: the 15-character case-sensitive form, the 18-character
-//! case-safe form with its checksum suffix, and key prefixes.
+//! case-safe form with its checksum suffix, and key prefixes. Used by the client
+//! (checking ids the user types) and by the sandbox (generating them).
 //!
 //! The checksum is the documented algorithm (see `shared/salesforce-api.md` §8):
 //! each 5-character chunk of the 15-character id yields one suffix character whose
