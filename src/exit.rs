@@ -69,6 +69,21 @@ impl Failure {
         self.hint = Some(hint.into());
         self
     }
+
+    /// A failure that reports a domain error as it is: its message, the exit
+    /// code it maps to, and its hint if it has one. The error stays in the
+    /// chain as the cause.
+    pub fn of<E>(error: E, exit: Exit, hint: Option<String>) -> anyhow::Error
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        let failure = Self {
+            exit,
+            message: error.to_string(),
+            hint,
+        };
+        anyhow::Error::new(error).context(failure)
+    }
 }
 
 impl fmt::Display for Failure {

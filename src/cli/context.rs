@@ -206,9 +206,6 @@ pub fn store_failure(error: StoreError) -> anyhow::Error {
 
 /// Maps a Salesforce problem to its exit code and advice.
 pub fn salesforce_failure(error: SalesforceError) -> anyhow::Error {
-    let mut failure = Failure::new(error.exit(), error.to_string());
-    if let Some(hint) = error.hint() {
-        failure = failure.hint(hint);
-    }
-    anyhow::Error::new(error).context(failure)
+    let (exit, hint) = (error.exit(), error.hint());
+    Failure::of(error, exit, hint)
 }

@@ -159,9 +159,6 @@ pub async fn run(ctx: &Ctx, args: LoadReportArgs) -> anyhow::Result<()> {
 }
 
 fn load_failure(error: LoadError) -> anyhow::Error {
-    let mut failure = Failure::new(error.exit(), error.to_string());
-    if let Some(hint) = error.hint() {
-        failure = failure.hint(hint);
-    }
-    anyhow::Error::new(error).context(failure)
+    let (exit, hint) = (error.exit(), error.hint());
+    Failure::of(error, exit, hint)
 }

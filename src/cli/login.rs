@@ -126,11 +126,8 @@ fn login_failure(error: LoginError) -> anyhow::Error {
         }
         _ => None,
     };
-    let mut failure = Failure::new(error.exit(), error.to_string());
-    if let Some(hint) = hint {
-        failure = failure.hint(hint);
-    }
-    anyhow::Error::new(error).context(failure)
+    let exit = error.exit();
+    Failure::of(error, exit, hint)
 }
 
 /// Logs in and records the org.
