@@ -16,12 +16,15 @@
 //! steps through the library instead: `queue::load::load_report` then
 //! `Store::save_list`.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use koncert_sf::config::Paths;
-use koncert_sf::sandbox::{self, FULL_USER, SandboxOptions, ThreadedSandbox};
+use common::{api_used, mint_token, queue_db};
+
+use koncert_sf::sandbox::{self, SandboxOptions};
 use koncert_sf::store::Store;
 use nix::sys::resource::{UsageWho, getrusage};
 use serde_json::{Value, json};
@@ -250,36 +253,6 @@ fn cli_has_load_report() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// An access token of the full user, from the sandbox's control surface.
-async fn mint_token(http: &reqwest::Client, sandbox: &ThreadedSandbox) -> anyhow::Result<String> {
-    let body: Value = http
-        .post(format!("{}/__sandbox/sessions", sandbox.url()))
-        .json(&json!({ "username": FULL_USER }))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    body["access_token"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| anyhow::anyhow!("no access_token in {body}"))
-}
-
-/// The org's API counter, from the control surface (which is not counted).
-async fn api_used(http: &reqwest::Client, sandbox: &ThreadedSandbox) -> anyhow::Result<u64> {
-    let body: Value = http
-        .get(format!("{}/__sandbox", sandbox.url()))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    body["api_usage"]["used"]
-        .as_u64()
-        .ok_or_else(|| anyhow::anyhow!("no api_usage.used in {body}"))
-}
-
 /// Prospects in the call list a load wrote under `home`.
 fn stored_prospects(home: &Path) -> anyhow::Result<i64> {
     let store = Store::open(&queue_db(home)?)?;
@@ -288,12 +261,6 @@ fn stored_prospects(home: &Path) -> anyhow::Result<i64> {
         .iter()
         .find(|l| l.name == LIST)
         .map_or(0, |l| l.prospects))
-}
-
-fn queue_db(home: &Path) -> anyhow::Result<PathBuf> {
-    let paths = Paths::resolve(Some(home.to_path_buf()))
-        .map_err(|_| anyhow::anyhow!("cannot resolve paths under {}", home.display()))?;
-    Ok(paths.data_dir.join("queue.db"))
 }
 
 /// The measured step: one load in a fresh helper process.
@@ -417,6 +384,6 @@ fn load_with_library(target: &Target<'_>) -> anyhow::Result<()> {
         std::fs::create_dir_all(dir)?;
     }
     let mut store = Store::open(&db)?;
-    store.save_list(LIST, &loaded.report_id, &loaded.prospects, false)?;
+    store.save_list(LIST, &loaded.report_id, None, &loaded.prospects, false)?;
     Ok(())
 }

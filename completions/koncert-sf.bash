@@ -16,8 +16,17 @@ _koncert__sf() {
             ",$1")
                 cmd="koncert__sf"
                 ;;
+            koncert__sf,calls)
+                cmd="koncert__sf__subcmd__calls"
+                ;;
             koncert__sf,completions)
                 cmd="koncert__sf__subcmd__completions"
+                ;;
+            koncert__sf,demo)
+                cmd="koncert__sf__subcmd__demo"
+                ;;
+            koncert__sf,forget)
+                cmd="koncert__sf__subcmd__forget"
                 ;;
             koncert__sf,generate-docs)
                 cmd="koncert__sf__subcmd__generate__subcmd__docs"
@@ -31,6 +40,9 @@ _koncert__sf() {
             koncert__sf,load-report)
                 cmd="koncert__sf__subcmd__load__subcmd__report"
                 ;;
+            koncert__sf,log-call)
+                cmd="koncert__sf__subcmd__log__subcmd__call"
+                ;;
             koncert__sf,login)
                 cmd="koncert__sf__subcmd__login"
                 ;;
@@ -43,8 +55,17 @@ _koncert__sf() {
             koncert__sf,orgs)
                 cmd="koncert__sf__subcmd__orgs"
                 ;;
+            koncert__sf,outcomes)
+                cmd="koncert__sf__subcmd__outcomes"
+                ;;
             koncert__sf,paths)
                 cmd="koncert__sf__subcmd__paths"
+                ;;
+            koncert__sf,purge)
+                cmd="koncert__sf__subcmd__purge"
+                ;;
+            koncert__sf,push)
+                cmd="koncert__sf__subcmd__push"
                 ;;
             koncert__sf,queue)
                 cmd="koncert__sf__subcmd__queue"
@@ -55,8 +76,17 @@ _koncert__sf() {
             koncert__sf,status)
                 cmd="koncert__sf__subcmd__status"
                 ;;
+            koncert__sf__subcmd__help,calls)
+                cmd="koncert__sf__subcmd__help__subcmd__calls"
+                ;;
             koncert__sf__subcmd__help,completions)
                 cmd="koncert__sf__subcmd__help__subcmd__completions"
+                ;;
+            koncert__sf__subcmd__help,demo)
+                cmd="koncert__sf__subcmd__help__subcmd__demo"
+                ;;
+            koncert__sf__subcmd__help,forget)
+                cmd="koncert__sf__subcmd__help__subcmd__forget"
                 ;;
             koncert__sf__subcmd__help,generate-docs)
                 cmd="koncert__sf__subcmd__help__subcmd__generate__subcmd__docs"
@@ -70,6 +100,9 @@ _koncert__sf() {
             koncert__sf__subcmd__help,load-report)
                 cmd="koncert__sf__subcmd__help__subcmd__load__subcmd__report"
                 ;;
+            koncert__sf__subcmd__help,log-call)
+                cmd="koncert__sf__subcmd__help__subcmd__log__subcmd__call"
+                ;;
             koncert__sf__subcmd__help,login)
                 cmd="koncert__sf__subcmd__help__subcmd__login"
                 ;;
@@ -82,8 +115,17 @@ _koncert__sf() {
             koncert__sf__subcmd__help,orgs)
                 cmd="koncert__sf__subcmd__help__subcmd__orgs"
                 ;;
+            koncert__sf__subcmd__help,outcomes)
+                cmd="koncert__sf__subcmd__help__subcmd__outcomes"
+                ;;
             koncert__sf__subcmd__help,paths)
                 cmd="koncert__sf__subcmd__help__subcmd__paths"
+                ;;
+            koncert__sf__subcmd__help,purge)
+                cmd="koncert__sf__subcmd__help__subcmd__purge"
+                ;;
+            koncert__sf__subcmd__help,push)
+                cmd="koncert__sf__subcmd__help__subcmd__push"
                 ;;
             koncert__sf__subcmd__help,queue)
                 cmd="koncert__sf__subcmd__help__subcmd__queue"
@@ -101,7 +143,7 @@ _koncert__sf() {
 
     case "${cmd}" in
         koncert__sf)
-            opts="-v -q -h -V --org --json --verbose --quiet --help --version login status orgs logout load-report queue lists next sandbox completions paths generate-docs help"
+            opts="-v -q -h -V --org --json --verbose --quiet --help --version login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -118,8 +160,70 @@ _koncert__sf() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        koncert__subcmd__sf__subcmd__calls)
+            opts="-v -q -h -V --pending --failed --all --limit --org --json --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         koncert__subcmd__sf__subcmd__completions)
             opts="-v -q -h -V --org --json --verbose --quiet --help --version bash elvish fish powershell zsh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        koncert__subcmd__sf__subcmd__demo)
+            opts="-v -q -h -V --home --org --json --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        koncert__subcmd__sf__subcmd__forget)
+            opts="-v -q -h -V --force --org --json --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -159,7 +263,7 @@ _koncert__sf() {
             return 0
             ;;
         koncert__subcmd__sf__subcmd__help)
-            opts="login status orgs logout load-report queue lists next sandbox completions paths generate-docs help"
+            opts="login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -172,7 +276,49 @@ _koncert__sf() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        koncert__subcmd__sf__subcmd__help__subcmd__calls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         koncert__subcmd__sf__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        koncert__subcmd__sf__subcmd__help__subcmd__demo)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        koncert__subcmd__sf__subcmd__help__subcmd__forget)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -242,6 +388,20 @@ _koncert__sf() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        koncert__subcmd__sf__subcmd__help__subcmd__log__subcmd__call)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         koncert__subcmd__sf__subcmd__help__subcmd__login)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -298,7 +458,49 @@ _koncert__sf() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        koncert__subcmd__sf__subcmd__help__subcmd__outcomes)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         koncert__subcmd__sf__subcmd__help__subcmd__paths)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        koncert__subcmd__sf__subcmd__help__subcmd__purge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        koncert__subcmd__sf__subcmd__help__subcmd__push)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -384,6 +586,52 @@ _koncert__sf() {
                     return 0
                     ;;
                 --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        koncert__subcmd__sf__subcmd__log__subcmd__call)
+            opts="-o -v -q -h -V --outcome --notes --notes-file --duration --at --follow-up --no-push --org --json --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --outcome)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --notes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --notes-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --follow-up)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -506,8 +754,66 @@ _koncert__sf() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        koncert__subcmd__sf__subcmd__outcomes)
+            opts="-v -q -h -V --org --json --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         koncert__subcmd__sf__subcmd__paths)
             opts="-v -q -h -V --org --json --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        koncert__subcmd__sf__subcmd__purge)
+            opts="-v -q -h -V --older-than --dry-run --include-unsynced --org --json --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        koncert__subcmd__sf__subcmd__push)
+            opts="-v -q -h -V --dry-run --ignore-reserve --retry-failed --org --json --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

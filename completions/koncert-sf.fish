@@ -38,9 +38,16 @@ complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "load-report" 
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "queue" -d 'Show the prospects of the call queue'
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "lists" -d 'Show the loaded call lists'
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "next" -d 'Show the next prospect to call (and dial it with --dial)'
+complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "log-call" -d 'Record a call\'s outcome, notes and duration, then push it to Salesforce'
+complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "push" -d 'Send the calls waiting in the local outbox to Salesforce as Tasks'
+complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "calls" -d 'Show logged calls with their Salesforce Task or the reason they failed'
+complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "outcomes" -d 'List the call outcomes of the active workflow and the Task fields they set'
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "sandbox" -d 'Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C'
+complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "demo" -d 'Run the whole flow (load, log, push) against an embedded simulated org'
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "paths" -d 'Show where configuration and data are kept'
+complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "purge" -d 'Delete call details and prospects older than the retention period (for cron)'
+complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "forget" -d 'Delete one prospect and all their calls from this computer'
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "generate-docs" -d 'Write completions and man pages into a directory (for packagers)'
 complete -c koncert-sf -n "__fish_koncert_sf_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand login" -l alias -d 'Name for this org (default: the --org flag, else `default`)' -r
@@ -116,6 +123,44 @@ complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand next" -s v -l verb
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand next" -s q -l quiet -d 'Only errors on stderr'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand next" -s h -l help -d 'Print help'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand next" -s V -l version -d 'Print version'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand log-call" -s o -l outcome -d 'What happened (see `koncert-sf outcomes`)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand log-call" -l notes -d 'Notes of the call (the Task\'s Comments)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand log-call" -l notes-file -d 'Read the notes from a file (`-` for stdin)' -r -F
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand log-call" -l duration -d 'How long the call lasted: 4m10s, 4:10 or seconds' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand log-call" -l at -d 'When the call happened (default: now): 2026-05-01T09:30:00Z, "2026-05-01 09:30"' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand log-call" -l follow-up -d 'Create a follow-up Task due on DATE: 2026-05-04, tomorrow or +3d' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand log-call" -l org -d 'Org alias to use (default: the default org)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand log-call" -l no-push -d 'Only record the call; send it later with `koncert-sf push`'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand log-call" -l json -d 'Print results (and errors, on stderr) as JSON'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand log-call" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand log-call" -s q -l quiet -d 'Only errors on stderr'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand log-call" -s h -l help -d 'Print help'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand log-call" -s V -l version -d 'Print version'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand push" -l org -d 'Org alias to use (default: the default org)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand push" -l dry-run -d 'Show what would be sent, without sending (no network needed)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand push" -l ignore-reserve -d 'Go past the API reserve, up to the org\'s hard limit'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand push" -l retry-failed -d 'Send calls Salesforce refused before again (after you fixed the cause)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand push" -l json -d 'Print results (and errors, on stderr) as JSON'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand push" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand push" -s q -l quiet -d 'Only errors on stderr'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand push" -s h -l help -d 'Print help'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand push" -s V -l version -d 'Print version'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand calls" -l limit -d 'At most this many calls, newest first' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand calls" -l org -d 'Org alias to use (default: the default org)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand calls" -l pending -d 'Only calls not yet in Salesforce'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand calls" -l failed -d 'Only calls Salesforce refused'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand calls" -l all -d 'Every call (the default)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand calls" -l json -d 'Print results (and errors, on stderr) as JSON'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand calls" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand calls" -s q -l quiet -d 'Only errors on stderr'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand calls" -s h -l help -d 'Print help'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand calls" -s V -l version -d 'Print version'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand outcomes" -l org -d 'Org alias to use (default: the default org)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand outcomes" -l json -d 'Print results (and errors, on stderr) as JSON'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand outcomes" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand outcomes" -s q -l quiet -d 'Only errors on stderr'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand outcomes" -s h -l help -d 'Print help'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand outcomes" -s V -l version -d 'Print version'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand sandbox" -l port -d 'TCP port on 127.0.0.1 (0 picks a free one)' -r
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand sandbox" -l seed -d 'Seed of the generated records (same seed, same data and ids)' -r
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand sandbox" -l contacts -d 'Contacts to generate (the All Contacts report has one row each)' -r
@@ -131,6 +176,13 @@ complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand sandbox" -s v -l v
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand sandbox" -s q -l quiet -d 'Only errors on stderr'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand sandbox" -s h -l help -d 'Print help'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand sandbox" -s V -l version -d 'Print version'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand demo" -l home -d 'Keep the demo\'s config and data in DIR (default: a temporary directory, removed)' -r -F
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand demo" -l org -d 'Org alias to use (default: the default org)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand demo" -l json -d 'Print results (and errors, on stderr) as JSON'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand demo" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand demo" -s q -l quiet -d 'Only errors on stderr'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand demo" -s h -l help -d 'Print help'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand demo" -s V -l version -d 'Print version'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand completions" -l org -d 'Org alias to use (default: the default org)' -r
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand completions" -l json -d 'Print results (and errors, on stderr) as JSON'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand completions" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
@@ -143,6 +195,22 @@ complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand paths" -s v -l ver
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand paths" -s q -l quiet -d 'Only errors on stderr'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand paths" -s h -l help -d 'Print help'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand paths" -s V -l version -d 'Print version'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand purge" -l older-than -d 'Purge data older than this (e.g. 90d, 12w, 2160h; at most, and by default, the retention)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand purge" -l org -d 'Org alias to use (default: the default org)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand purge" -l dry-run -d 'Show what would be deleted, and delete nothing'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand purge" -l include-unsynced -d 'Also delete old calls that are not in Salesforce yet (pending or failed)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand purge" -l json -d 'Print results (and errors, on stderr) as JSON'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand purge" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand purge" -s q -l quiet -d 'Only errors on stderr'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand purge" -s h -l help -d 'Print help'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand purge" -s V -l version -d 'Print version'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand forget" -l org -d 'Org alias to use (default: the default org)' -r
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand forget" -l force -d 'Also delete their calls that are not in Salesforce yet'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand forget" -l json -d 'Print results (and errors, on stderr) as JSON'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand forget" -s v -l verbose -d 'More diagnostics on stderr (-v info, -vv debug, -vvv trace)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand forget" -s q -l quiet -d 'Only errors on stderr'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand forget" -s h -l help -d 'Print help'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand forget" -s V -l version -d 'Print version'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand generate-docs" -l out-dir -d 'Directory that receives `completions/` and `man/`' -r -F
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand generate-docs" -l org -d 'Org alias to use (default: the default org)' -r
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand generate-docs" -l json -d 'Print results (and errors, on stderr) as JSON'
@@ -150,16 +218,23 @@ complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand generate-docs" -s 
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand generate-docs" -s q -l quiet -d 'Only errors on stderr'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand generate-docs" -s h -l help -d 'Print help'
 complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand generate-docs" -s V -l version -d 'Print version'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "login" -d 'Log in to a Salesforce org (browser, pasted redirect, or device code)'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "status" -d 'Show each org\'s user, token storage, session state and API usage'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "orgs" -d 'List logged-in orgs, or choose the default one'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "logout" -d 'Revoke an org\'s tokens at Salesforce and forget them here'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "load-report" -d 'Run a Salesforce report and keep its people as a local call queue'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "queue" -d 'Show the prospects of the call queue'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "lists" -d 'Show the loaded call lists'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "next" -d 'Show the next prospect to call (and dial it with --dial)'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "sandbox" -d 'Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "completions" -d 'Print a shell completion script'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "paths" -d 'Show where configuration and data are kept'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "generate-docs" -d 'Write completions and man pages into a directory (for packagers)'
-complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next sandbox completions paths generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help" -f -a "login" -d 'Log in to a Salesforce org (browser, pasted redirect, or device code)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help" -f -a "status" -d 'Show each org\'s user, token storage, session state and API usage'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help" -f -a "orgs" -d 'List logged-in orgs, or choose the default one'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help" -f -a "logout" -d 'Revoke an org\'s tokens at Salesforce and forget them here'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help" -f -a "load-report" -d 'Run a Salesforce report and keep its people as a local call queue'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help" -f -a "queue" -d 'Show the prospects of the call queue'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help" -f -a "lists" -d 'Show the loaded call lists'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help" -f -a "next" -d 'Show the next prospect to call (and dial it with --dial)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help" -f -a "log-call" -d 'Record a call\'s outcome, notes and duration, then push it to Salesforce'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help" -f -a "push" -d 'Send the calls waiting in the local outbox to Salesforce as Tasks'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help" -f -a "calls" -d 'Show logged calls with their Salesforce Task or the reason they failed'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help" -f -a "outcomes" -d 'List the call outcomes of the active workflow and the Task fields they set'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help" -f -a "sandbox" -d 'Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help" -f -a "demo" -d 'Run the whole flow (load, log, push) against an embedded simulated org'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help" -f -a "completions" -d 'Print a shell completion script'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help" -f -a "paths" -d 'Show where configuration and data are kept'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help" -f -a "purge" -d 'Delete call details and prospects older than the retention period (for cron)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help" -f -a "forget" -d 'Delete one prospect and all their calls from this computer'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help" -f -a "generate-docs" -d 'Write completions and man pages into a directory (for packagers)'
+complete -c koncert-sf -n "__fish_koncert_sf_using_subcommand help; and not __fish_seen_subcommand_from login status orgs logout load-report queue lists next log-call push calls outcomes sandbox demo completions paths purge forget generate-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,13 +1,20 @@
 //! The command line: global flags, subcommands, and the `main` that ties
 //! parsing, logging, the runtime and exit codes together.
 
+mod calls;
 mod completions;
 mod context;
+mod demo;
+mod forget;
 mod load_report;
+mod log_call;
 mod login;
 mod logout;
 mod orgs;
+mod outcomes;
 mod paths;
+mod purge;
+mod push;
 mod queue;
 mod sandbox;
 mod status;
@@ -71,12 +78,26 @@ pub enum Command {
     Lists,
     /// Show the next prospect to call (and dial it with --dial)
     Next(queue::NextArgs),
+    /// Record a call's outcome, notes and duration, then push it to Salesforce
+    LogCall(log_call::LogCallArgs),
+    /// Send the calls waiting in the local outbox to Salesforce as Tasks
+    Push(push::PushArgs),
+    /// Show logged calls with their Salesforce Task or the reason they failed
+    Calls(calls::CallsArgs),
+    /// List the call outcomes of the active workflow and the Task fields they set
+    Outcomes,
     /// Serve a simulated Salesforce org on 127.0.0.1 until Ctrl-C
     Sandbox(sandbox::SandboxArgs),
+    /// Run the whole flow (load, log, push) against an embedded simulated org
+    Demo(demo::DemoArgs),
     /// Print a shell completion script
     Completions(completions::CompletionsArgs),
     /// Show where configuration and data are kept
     Paths,
+    /// Delete call details and prospects older than the retention period (for cron)
+    Purge(purge::PurgeArgs),
+    /// Delete one prospect and all their calls from this computer
+    Forget(forget::ForgetArgs),
     /// Write completions and man pages into a directory (for packagers)
     #[command(hide = true)]
     GenerateDocs(completions::GenerateDocsArgs),
@@ -129,9 +150,18 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Queue(args) => queue::run_queue(&context::Ctx::load(global)?, &args),
         Command::Lists => queue::run_lists(&context::Ctx::load(global)?),
         Command::Next(args) => queue::run_next(&context::Ctx::load(global)?, &args),
+        Command::LogCall(args) => {
+            with_ctx(global, |ctx| async move { log_call::run(&ctx, args).await })
+        }
+        Command::Push(args) => with_ctx(global, |ctx| async move { push::run(&ctx, args).await }),
+        Command::Calls(args) => calls::run(&context::Ctx::load(global)?, &args),
+        Command::Outcomes => outcomes::run(&context::Ctx::load(global)?),
         Command::Sandbox(args) => block_on(sandbox::run(&global, args)),
+        Command::Demo(args) => block_on(demo::run(&global, args)),
         Command::Completions(args) => completions::run(&args),
         Command::Paths => paths::run(&global),
+        Command::Purge(args) => purge::run(&context::Ctx::load(global)?, &args),
+        Command::Forget(args) => forget::run(&context::Ctx::load(global)?, &args),
         Command::GenerateDocs(args) => completions::generate_docs(&args),
     }
 }

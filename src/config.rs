@@ -76,13 +76,52 @@ mod tests {
 
 /// User settings from `config.toml`. Every field is optional; command-line
 /// flags win over the file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     #[serde(default)]
     pub login: LoginSettings,
     #[serde(default)]
     pub queue: QueueSettings,
+    #[serde(default)]
+    pub sync: SyncSettings,
+    #[serde(default)]
+    pub workflow: crate::calls::workflow::WorkflowSettings,
+    #[serde(default)]
+    pub retention: RetentionSettings,
+}
+
+/// `[retention]`: how long call details and prospects stay on this computer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Days after which `purge` deletes call details and prospects (default
+    /// [`DEFAULT_RETENTION_DAYS`]). It is also the longest `--older-than`
+    /// may ask for: a run can delete sooner, never keep longer.
+    pub retention_days: Option<u32>,
+}
+
+/// Koncert's promise: call details are kept 180 days, then purged.
+pub const DEFAULT_RETENTION_DAYS: u32 = 180;
+
+impl RetentionSettings {
+    /// The configured retention in days, or the default.
+    pub fn days(&self) -> u32 {
+        self.retention_days.unwrap_or(DEFAULT_RETENTION_DAYS)
+    }
+}
+
+/// `[sync]`: how `push` spends the org's API allowance and retries.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncSettings {
+    /// Stop pushing once the org's daily API usage reaches this percentage
+    /// (default 90), leaving the rest of the allowance to other tools.
+    pub api_reserve_percent: Option<u8>,
+    /// Retries of a batch after a transient failure (default 4).
+    pub retries: Option<u32>,
+    /// First retry delay in milliseconds, doubled on each retry (default 500).
+    pub retry_delay_ms: Option<u64>,
 }
 
 /// `[queue]`: how reports become call queues.

@@ -96,7 +96,7 @@ impl std::error::Error for Failure {}
 
 /// The outermost `Failure` of an error, whether it was attached as context
 /// or is one of the causes.
-fn failure_of(error: &anyhow::Error) -> Option<&Failure> {
+pub fn failure_of(error: &anyhow::Error) -> Option<&Failure> {
     error
         .downcast_ref::<Failure>()
         .or_else(|| error.chain().find_map(|e| e.downcast_ref::<Failure>()))

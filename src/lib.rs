@@ -7,6 +7,7 @@
 //! every test can run without an org.
 
 pub mod auth;
+pub mod calls;
 pub mod cli;
 pub mod config;
 pub mod exit;

@@ -6,6 +6,8 @@
 //! renumbered, and a prospect with calls is never deleted by a re-load, so
 //! the call history (and the calls still to push) stays attached.
 
+mod outbox;
+mod retention;
 mod schema;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -17,6 +19,11 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use crate::queue::{PersonKind, Prospect};
+
+pub use outbox::{CallFilter, CallRow, CallState, NewCall, OutboxCall, OutboxCounts, Progress};
+pub use retention::{
+    ForgetError, ForgetSummary, PersonRef, PurgeOptions, PurgeSummary, Reclaim, UnsyncedKept,
+};
 
 /// What can go wrong with the database.
 #[derive(Debug, thiserror::Error)]
@@ -167,11 +174,13 @@ impl Store {
     /// history, pushed or not, must stay attached to someone.
     ///
     /// A person twice in the report is stored once, from the first row.
+    /// `instance_url` is the org the report ran on (see migration 2).
     #[tracing::instrument(skip_all, fields(list = name, report_id, rows = prospects.len()))]
     pub fn save_list(
         &mut self,
         name: &str,
         report_id: &str,
+        instance_url: Option<&str>,
         prospects: &[Prospect],
         replace: bool,
     ) -> Result<SaveSummary, Error> {
@@ -185,11 +194,13 @@ impl Store {
 
         let tx = self.conn.transaction()?;
         let list_id: i64 = tx.query_row(
-            "INSERT INTO lists (name, report_id, mapped_fields, loaded_at) VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO lists (name, report_id, mapped_fields, loaded_at, instance_url)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (name) DO UPDATE SET report_id = excluded.report_id,
-                 mapped_fields = excluded.mapped_fields, loaded_at = excluded.loaded_at
+                 mapped_fields = excluded.mapped_fields, loaded_at = excluded.loaded_at,
+                 instance_url = excluded.instance_url
              RETURNING id",
-            params![name, report_id, mapped_fields, now],
+            params![name, report_id, mapped_fields, now, instance_url],
             |row| row.get(0),
         )?;
         let mut existing: HashMap<String, i64> = tx
@@ -449,6 +460,16 @@ fn time_column(row: &Row<'_>, index: usize) -> rusqlite::Result<DateTime<Utc>> {
     from_sql_time(&text).map_err(|e| bad_column(index, e))
 }
 
+/// A nullable time column.
+fn optional_time(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    match row.get::<_, Option<String>>(index)? {
+        Some(text) => from_sql_time(&text)
+            .map(Some)
+            .map_err(|e| bad_column(index, e)),
+        None => Ok(None),
+    }
+}
+
 /// Reads a row selected with [`ROW_SELECT`].
 fn read_row(row: &Row<'_>) -> rusqlite::Result<QueueRow> {
     let kind = match row.get_ref(3)?.as_str()? {
@@ -458,10 +479,7 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<QueueRow> {
     };
     let mapped: String = row.get(11)?;
     let mapped = serde_json::from_str(&mapped).map_err(|e| bad_column(11, e))?;
-    let last_called_at = match row.get::<_, Option<String>>(13)? {
-        Some(text) => Some(from_sql_time(&text).map_err(|e| bad_column(13, e))?),
-        None => None,
-    };
+    let last_called_at = optional_time(row, 13)?;
     Ok(QueueRow {
         row: row.get(0)?,
         list: row.get(1)?,

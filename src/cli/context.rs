@@ -107,6 +107,22 @@ impl Ctx {
         Connection::open(source).await.map_err(salesforce_failure)
     }
 
+    /// The country of phone numbers written without a country code, from
+    /// `[queue] default_country` (US by default).
+    pub fn default_country(&self) -> anyhow::Result<phonenumber::country::Id> {
+        let code = self
+            .settings
+            .queue
+            .default_country
+            .as_deref()
+            .unwrap_or("US");
+        code.parse().map_err(|_| {
+            Failure::new(Exit::Usage, format!("unknown default_country `{code}`"))
+                .hint("set [queue] default_country to an ISO code such as US, GB or DE")
+                .into()
+        })
+    }
+
     /// The call-queue database.
     pub fn queue_db(&self) -> PathBuf {
         self.paths.data_dir.join("queue.db")

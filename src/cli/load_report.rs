@@ -62,19 +62,7 @@ pub async fn run(ctx: &Ctx, args: LoadReportArgs) -> anyhow::Result<()> {
             .hint("copy the id from the report's URL in Salesforce (it starts with 00O)"),
         )
     })?;
-    let country_code = ctx
-        .settings
-        .queue
-        .default_country
-        .as_deref()
-        .unwrap_or("US");
-    let country = country_code.parse().map_err(|_| {
-        Failure::new(
-            Exit::Usage,
-            format!("unknown default_country `{country_code}`"),
-        )
-        .hint("set [queue] default_country to an ISO code such as US, GB or DE")
-    })?;
+    let country = ctx.default_country()?;
     let mapping = Mapping {
         fields: args.maps.clone(),
     };
@@ -106,9 +94,10 @@ pub async fn run(ctx: &Ctx, args: LoadReportArgs) -> anyhow::Result<()> {
         list.clone(),
         loaded.report_id.clone(),
     );
+    let origin = connection.instance_key();
     let saved = tokio::task::spawn_blocking(move || {
         let mut store = Store::open(&path)?;
-        store.save_list(&name, &id, &prospects, replace)
+        store.save_list(&name, &id, Some(&origin), &prospects, replace)
     })
     .await
     .context("the database task failed")?

@@ -48,6 +48,10 @@ struct OrgStatus {
     problem: Option<String>,
     issued_at: Option<String>,
     api_usage: Option<UsageSeen>,
+    /// Calls recorded for this org and not yet in Salesforce.
+    queued_calls: Option<i64>,
+    /// Calls Salesforce refused (`koncert-sf calls --failed`).
+    failed_calls: Option<i64>,
 }
 
 /// Reports every org (or only `--org`).
@@ -97,6 +101,7 @@ pub async fn run(ctx: &Ctx, args: StatusArgs) -> anyhow::Result<()> {
         return Err(Failure::new(Exit::NotLoggedIn, message).hint(hint).into());
     }
 
+    count_outbox(ctx, &mut lines);
     let insecure = lines
         .iter()
         .any(|l| l.storage == Some(Storage::InsecureFile));
@@ -123,6 +128,8 @@ fn env_line(instance_url: &str) -> OrgStatus {
         problem: None,
         issued_at: None,
         api_usage: None,
+        queued_calls: None,
+        failed_calls: None,
     }
 }
 
@@ -145,6 +152,30 @@ fn profile_line(alias: &str, profile: &Profile, default: bool) -> OrgStatus {
             .then(|| "Salesforce refused the refresh token".to_string()),
         issued_at: Some(profile.issued_at.to_rfc3339()),
         api_usage: profile.api_usage,
+        queued_calls: None,
+        failed_calls: None,
+    }
+}
+
+/// Fills in each org's outbox counts from the local database, if there is
+/// one; a database that cannot be read only leaves the counts out.
+fn count_outbox(ctx: &Ctx, lines: &mut [OrgStatus]) {
+    let path = ctx.queue_db();
+    if !path.exists() {
+        return;
+    }
+    let store = match crate::store::Store::open(&path) {
+        Ok(store) => store,
+        Err(error) => {
+            tracing::warn!(%error, "cannot read the outbox for status");
+            return;
+        }
+    };
+    for line in lines {
+        if let Ok(counts) = store.outbox_counts(line.instance_url.trim_end_matches('/')) {
+            line.queued_calls = Some(counts.pending);
+            line.failed_calls = Some(counts.failed);
+        }
     }
 }
 
@@ -189,6 +220,7 @@ fn render(lines: &[OrgStatus]) -> String {
         "tokens",
         "session",
         "api usage",
+        "queued calls",
     ]);
     for line in lines {
         let alias = if line.default {
@@ -215,6 +247,11 @@ fn render(lines: &[OrgStatus]) -> String {
             storage.to_string(),
             session.unwrap_or_default(),
             usage,
+            match (line.queued_calls, line.failed_calls) {
+                (Some(queued), Some(failed)) if failed > 0 => format!("{queued} ({failed} failed)"),
+                (Some(queued), _) => queued.to_string(),
+                _ => "-".to_string(),
+            },
         ]);
     }
     let mut text = table.to_string();

@@ -47,6 +47,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -375,6 +376,12 @@ impl Connection {
         &self.instance_url
     }
 
+    /// How lists and pushes name the org: the instance URL without a trailing
+    /// slash, the same for a logged-in profile and an environment session.
+    pub fn instance_key(&self) -> String {
+        self.instance_url.as_str().trim_end_matches('/').to_string()
+    }
+
     /// The profile alias, or `None` for the environment session.
     pub fn alias(&self) -> Option<&str> {
         match &self.auth {
@@ -405,9 +412,21 @@ impl Connection {
         path: &str,
         body: Option<&Value>,
     ) -> Result<(StatusCode, Value), SalesforceError> {
+        self.send_with(method, path, body, &HeaderMap::new()).await
+    }
+
+    /// [`send`](Self::send) with extra request headers (`If-Modified-Since`,
+    /// say).
+    pub async fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &HeaderMap,
+    ) -> Result<(StatusCode, Value), SalesforceError> {
         let url = self.resolve(path)?;
         let token = self.current_token();
-        let mut reply = self.attempt(&method, &url, body, &token).await?;
+        let mut reply = self.attempt(&method, &url, body, headers, &token).await?;
 
         if reply.status == StatusCode::UNAUTHORIZED {
             let (code, message) = refusal_of(&reply);
@@ -432,7 +451,7 @@ impl Connection {
 
             tracing::debug!(alias = %auth.alias, "session expired, refreshing");
             let fresh = self.refresh(auth, &token).await?;
-            reply = self.attempt(&method, &url, body, &fresh).await?;
+            reply = self.attempt(&method, &url, body, headers, &fresh).await?;
             if reply.status == StatusCode::UNAUTHORIZED {
                 let (code, message) = refusal_of(&reply);
                 return Err(SalesforceError::NotLoggedIn {
@@ -540,12 +559,14 @@ impl Connection {
         method: &Method,
         url: &Url,
         body: Option<&Value>,
+        headers: &HeaderMap,
         token: &SecretString,
     ) -> Result<Reply, SalesforceError> {
         let started = Instant::now();
         let mut request = self
             .http
             .request(method.clone(), url.clone())
+            .headers(headers.clone())
             .bearer_auth(token.expose_secret())
             .header(reqwest::header::ACCEPT, "application/json");
         if let Some(body) = body {

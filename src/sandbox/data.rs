@@ -1,13 +1,16 @@
-//! The REST data API: versions, resources, `/limits`, describe, single-record
-//! create/read/update/delete and sObject Collections, with Salesforce's field
-//! validation (unknown and hidden fields, read-only fields, lengths, restricted
-//! picklists, reference key prefixes, required fields).
+//! The REST data API: versions, resources, `/limits`, describe (also with
+//! `If-Modified-Since`), single-record create/read/update/delete and sObject
+//! Collections, with Salesforce's field validation (unknown and hidden fields,
+//! read-only fields, lengths, restricted picklists, reference key prefixes,
+//! required fields).
 
 use axum::extract::{Extension, Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::header::IF_MODIFIED_SINCE;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -193,13 +196,40 @@ async fn object_info(
         .pipe(Ok)
 }
 
+/// Whether an `If-Modified-Since` header lets describe answer 304: the
+/// REST guide ("Get Object Metadata Changes") returns 304 with no body when
+/// the object's metadata has not changed since the date. The format is
+/// `EEE, dd MMM yyyy HH:mm:ss z` (RFC 1123, also with a one-digit day or a
+/// US zone name such as `MST`); an unreadable date is ignored.
+///
+/// NOTE: unverified: a date in the future still answers 304 (RFC 9110 would
+/// ignore it), and the date is compared at whole seconds.
+fn not_modified_since(headers: &HeaderMap, modified: DateTime<Utc>) -> bool {
+    headers
+        .get(IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| DateTime::parse_from_rfc2822(v.trim()).ok())
+        .is_some_and(|since| since >= modified)
+}
+
+/// `GET sobjects/{object}/describe`. A conditional request whose date is at
+/// or after the sandbox's start gets 304, since the schema never changes
+/// while it runs.
+///
+/// NOTE: unverified: whether a 304 counts against the daily API limit. It
+/// is counted here (it passes the guard like any call), and an unknown
+/// object answers 404 even when conditional.
 async fn describe(
     State(org): State<Shared>,
     Extension(caller): Extension<Caller>,
     Path(path): Path<ObjectPath>,
-) -> Result<Json<Value>, ApiError> {
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let org = org.lock().expect("sandbox state lock");
     let object = find_object(&org, &path.object)?;
+    if not_modified_since(&headers, org.started) {
+        return Ok(StatusCode::NOT_MODIFIED.into_response());
+    }
     let profile = caller.profile;
 
     // Field-level security: describe omits the fields the user cannot read and
@@ -215,7 +245,7 @@ async fn describe(
     body["fields"] = json!(fields);
     body["childRelationships"] = json!([]);
     body["recordTypeInfos"] = json!([]);
-    Ok(Json(body))
+    Ok(Json(body).into_response())
 }
 
 /// Whether a create or an update is being validated.
@@ -755,6 +785,39 @@ fn failure(errors: &[ApiError]) -> Value {
     json!({"success": false, "errors": entries})
 }
 
+/// The per-record error of a row Salesforce could not lock in time, which
+/// clients retry. `id` is the record being updated, empty for a create.
+///
+/// NOTE: the message follows the commonly reported wording; its exact text
+/// (and which id a create names, often a parent's) is unverified.
+fn lock_error(id: &str) -> ApiError {
+    ApiError::bad_request(
+        "UNABLE_TO_LOCK_ROW",
+        format!("unable to obtain exclusive access to this record or 1 records: {id}"),
+    )
+    .with_fields(Vec::new())
+}
+
+/// Applies the `lock_rows_next` fault: the next valid records that would be
+/// written fail with [`lock_error`] instead. It runs before the all-or-none
+/// decision, so a locked record rolls the others back as a real one would.
+fn lock_rows(org: &mut Org, plans: Vec<Planned>) -> Vec<Planned> {
+    plans
+        .into_iter()
+        .map(|plan| {
+            if matches!(plan, Planned::Failed(_)) || org.faults.lock_rows_next == 0 {
+                return plan;
+            }
+            org.faults.lock_rows_next -= 1;
+            let id = match &plan {
+                Planned::Update(_, id, _) => id.as_str(),
+                _ => "",
+            };
+            Planned::Failed(vec![lock_error(id)])
+        })
+        .collect()
+}
+
 /// Writes a planned collection: all or nothing when asked, otherwise every
 /// valid record. Results keep the request order.
 fn apply_collection(
@@ -763,6 +826,7 @@ fn apply_collection(
     plans: Vec<Planned>,
     all_or_none: bool,
 ) -> Value {
+    let plans = lock_rows(org, plans);
     let any_failed = plans.iter().any(|p| matches!(p, Planned::Failed(_)));
     let rolled_back = ApiError::bad_request(
         "ALL_OR_NONE_OPERATION_ROLLED_BACK",
@@ -948,5 +1012,24 @@ mod tests {
         assert_eq!(release_label(62), "Winter '25");
         assert_eq!(release_label(67), "Summer '26");
         assert_eq!(release_label(68), "Winter '27");
+    }
+
+    #[test]
+    fn if_modified_since_reads_the_documented_date_forms() {
+        let at = |v: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(IF_MODIFIED_SINCE, v.parse().unwrap());
+            headers
+        };
+        let modified = DateTime::parse_from_rfc3339("2026-12-02T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let unchanged = |v: &str| not_modified_since(&at(v), modified);
+        assert!(unchanged("Wed, 02 Dec 2026 10:00:00 GMT"));
+        assert!(unchanged("Wed, 2 Dec 2026 03:00:01 MST"));
+        assert!(!unchanged("Wed, 02 Dec 2026 09:59:59 GMT"));
+        assert!(!unchanged("Wed, 3 Jul 2013 19:43:31 GMT"));
+        assert!(!unchanged("yesterday"));
+        assert!(!not_modified_since(&HeaderMap::new(), modified));
     }
 }

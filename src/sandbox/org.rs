@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::{Map, Value, json};
 
 use super::schema::{FieldType, ObjectDef, Profile, Schema};
@@ -65,6 +65,18 @@ pub struct Faults {
     /// dropped before the response is sent.
     #[serde(default)]
     pub drop_after_commit: u32,
+    /// The next N records that sObject Collections create or update would
+    /// write fail one by one with `UNABLE_TO_LOCK_ROW`, the transient error
+    /// of a busy row that clients are expected to retry. Records that fail
+    /// validation do not use it up.
+    #[serde(default)]
+    pub lock_rows_next: u32,
+    /// When non-zero: once that many more counted API requests have been
+    /// answered, every access token expires as `/__sandbox/expire-sessions`
+    /// does, and this returns to 0. Lets a test lose the session in the middle
+    /// of a run of requests.
+    #[serde(default)]
+    pub expire_sessions_after: u32,
 }
 
 /// One simulated org.
@@ -74,6 +86,10 @@ pub struct Org {
     pub base_url: String,
     pub org_id: SfId,
     pub org_name: String,
+    /// When the sandbox started, in whole seconds as HTTP dates have them.
+    /// Metadata never changes afterwards, so it is every object's last
+    /// modification for `If-Modified-Since`.
+    pub started: DateTime<Utc>,
     /// Shared so record writes can read definitions while mutating records.
     pub schema: Arc<Schema>,
     pub users: Vec<User>,
@@ -105,6 +121,7 @@ impl Org {
             base_url,
             org_id,
             org_name: "Koncert Sandbox Org".to_string(),
+            started: Utc::now().trunc_subsecs(0),
             schema: Arc::new(Schema::standard()),
             users: Vec::new(),
             records: BTreeMap::new(),

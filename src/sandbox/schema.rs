@@ -606,6 +606,9 @@ fn task() -> ObjectDef {
         typed("CallDurationInSeconds", "Call Duration", T::Int, 8),
         text("CallDisposition", "Call Result", 255),
         text("CallObject", "Call Object Identifier", 255),
+        // A custom field as an admin would add it (Text(80), no FLS limits), so
+        // `push` can tag Tasks with the campaign that produced the call.
+        text("Call_Campaign__c", "Call Campaign", 80),
         read_only(typed("IsClosed", "Closed", T::Boolean, 0)),
         read_only(typed(
             "CompletedDateTime",

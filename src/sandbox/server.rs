@@ -158,6 +158,7 @@ async fn api_guard(State(org): State<Shared>, mut request: Request, next: Next) 
     request.extensions_mut().insert(caller);
     let mut response = next.run(request).await;
     stamp_usage(&mut response, &usage);
+    count_toward_expiry(&org);
 
     if is_write
         && response.status().is_success()
@@ -174,6 +175,25 @@ async fn api_guard(State(org): State<Shared>, mut request: Request, next: Next) 
 fn stamp_usage(response: &mut Response, usage: &str) {
     if let Ok(value) = HeaderValue::from_str(usage) {
         response.headers_mut().insert("sforce-limit-info", value);
+    }
+}
+
+/// Applies the `expire_sessions_after` fault once a counted request has its
+/// answer: the request that reaches the count still succeeds, the next one
+/// finds every access token expired (refresh tokens survive, as with
+/// `/__sandbox/expire-sessions`).
+fn count_toward_expiry(org: &Shared) {
+    let mut org = org.lock().expect("sandbox state lock");
+    if org.faults.expire_sessions_after == 0 {
+        return;
+    }
+    org.faults.expire_sessions_after -= 1;
+    if org.faults.expire_sessions_after == 0 {
+        let n = org.sessions.expire_all_access();
+        tracing::debug!(
+            expired = n,
+            "expiring every access token as the fault asked"
+        );
     }
 }
 

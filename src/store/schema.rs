@@ -11,7 +11,10 @@ use crate::profiles::create_private_dir;
 
 /// The migrations, in order: migration `n` is `MIGRATIONS[n - 1]` and leaves
 /// `user_version = n`. Released entries are never edited, only appended.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_queue.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_queue.sql"),
+    include_str!("migrations/0002_outbox.sql"),
+];
 
 /// How long a statement waits for another process's lock (a `push` beside a
 /// `purge` from cron) before failing with "database is locked".

@@ -58,7 +58,7 @@ fn mode(path: &Path) -> u32 {
 fn open_creates_private_dir_and_files() {
     let (dir, mut store) = temp_store();
     store
-        .save_list("l", "00O000000000001", &people(1..=2), false)
+        .save_list("l", "00O000000000001", None, &people(1..=2), false)
         .expect("save");
     let db = dir.path().join("data/queue.db");
     assert_eq!(store.path(), db);
@@ -98,7 +98,7 @@ fn open_sets_wal_foreign_keys_secure_delete_and_version() {
             .expect("pragma")
     };
     assert_eq!(pragma("journal_mode"), "wal");
-    assert_eq!(pragma("user_version"), "1");
+    assert_eq!(pragma("user_version"), "2");
     assert_eq!(pragma("foreign_keys"), "1");
     assert_eq!(pragma("secure_delete"), "1");
     assert_eq!(pragma("busy_timeout"), "5000");
@@ -108,7 +108,7 @@ fn open_sets_wal_foreign_keys_secure_delete_and_version() {
 fn reopening_is_idempotent_and_keeps_data() {
     let (dir, mut store) = temp_store();
     store
-        .save_list("l", "00O000000000001", &people(1..=3), false)
+        .save_list("l", "00O000000000001", None, &people(1..=3), false)
         .expect("save");
     drop(store);
     for _ in 0..2 {
@@ -117,7 +117,7 @@ fn reopening_is_idempotent_and_keeps_data() {
             .conn
             .pragma_query_value(None, "user_version", |row| row.get(0))
             .expect("version");
-        assert_eq!(version, 1);
+        assert_eq!(version, 2);
         assert_eq!(
             store.queue(None, Status::All, None).expect("queue").len(),
             3
@@ -141,7 +141,7 @@ fn open_refuses_a_newer_schema() {
             error,
             Error::TooNew {
                 version: 99,
-                supported: 1,
+                supported: 2,
                 ..
             }
         ),
@@ -160,7 +160,7 @@ fn prospects_round_trip_exactly() {
     lead.mapped.clear();
     let saved = vec![prospect(1, true), lead];
     store
-        .save_list("l", "00O000000000001", &saved, false)
+        .save_list("l", "00O000000000001", None, &saved, false)
         .expect("save");
     let queue = store.queue(Some("l"), Status::All, None).expect("queue");
     let loaded: Vec<Prospect> = queue.into_iter().map(|r| r.prospect).collect();
@@ -171,7 +171,7 @@ fn prospects_round_trip_exactly() {
 fn reload_updates_in_place_keeping_rows_and_calls() {
     let (_dir, mut store) = temp_store();
     let first = store
-        .save_list("l", "00O000000000001", &people(1..=3), false)
+        .save_list("l", "00O000000000001", None, &people(1..=3), false)
         .expect("save");
     assert_eq!(
         first,
@@ -189,7 +189,7 @@ fn reload_updates_in_place_keeping_rows_and_calls() {
     again[1].name = "Renamed".into();
     again[1].phone_e164 = None;
     let second = store
-        .save_list("l", "00O000000000002", &again, false)
+        .save_list("l", "00O000000000002", None, &again, false)
         .expect("reload");
     assert_eq!(
         second,
@@ -216,10 +216,10 @@ fn reload_updates_in_place_keeping_rows_and_calls() {
 fn without_replace_missing_members_stay() {
     let (_dir, mut store) = temp_store();
     store
-        .save_list("l", "00O000000000001", &people(1..=3), false)
+        .save_list("l", "00O000000000001", None, &people(1..=3), false)
         .expect("save");
     let summary = store
-        .save_list("l", "00O000000000001", &people(1..=1), false)
+        .save_list("l", "00O000000000001", None, &people(1..=1), false)
         .expect("save");
     assert_eq!(
         summary,
@@ -238,10 +238,10 @@ fn without_replace_missing_members_stay() {
 fn replace_removes_missing_members_but_keeps_those_with_calls() {
     let (_dir, mut store) = temp_store();
     store
-        .save_list("l", "00O000000000001", &people(1..=5), false)
+        .save_list("l", "00O000000000001", None, &people(1..=5), false)
         .expect("save");
     store
-        .save_list("other", "00O000000000009", &people(4..=5), false)
+        .save_list("other", "00O000000000009", None, &people(4..=5), false)
         .expect("save");
     store
         .insert_call_for_tests(row_of_list(&store, "l", 2), false)
@@ -252,7 +252,7 @@ fn replace_removes_missing_members_but_keeps_those_with_calls() {
     let five = row_of_list(&store, "l", 5);
 
     let summary = store
-        .save_list("l", "00O000000000001", &people(1..=1), true)
+        .save_list("l", "00O000000000001", None, &people(1..=1), true)
         .expect("replace");
     assert_eq!(
         summary,
@@ -286,7 +286,7 @@ fn replace_removes_missing_members_but_keeps_those_with_calls() {
 
     // A removed row number is never given to someone else.
     store
-        .save_list("l", "00O000000000001", &people(5..=6), false)
+        .save_list("l", "00O000000000001", None, &people(5..=6), false)
         .expect("reload");
     let new_five = row_of_list(&store, "l", 5);
     assert!(new_five > five, "{new_five} reused {five}");
@@ -310,7 +310,7 @@ fn a_repeated_person_is_stored_once() {
     copy.name = "Second row".into();
     repeated.push(copy);
     let summary = store
-        .save_list("l", "00O000000000001", &repeated, false)
+        .save_list("l", "00O000000000001", None, &repeated, false)
         .expect("save");
     assert_eq!(
         summary,
@@ -326,10 +326,10 @@ fn a_repeated_person_is_stored_once() {
 fn queue_filters_by_status_and_list_and_limits() {
     let (_dir, mut store) = temp_store();
     store
-        .save_list("a", "00O000000000001", &people(1..=4), false)
+        .save_list("a", "00O000000000001", None, &people(1..=4), false)
         .expect("save");
     store
-        .save_list("b", "00O000000000002", &people(5..=6), false)
+        .save_list("b", "00O000000000002", None, &people(5..=6), false)
         .expect("save");
     store.insert_call_for_tests(2, false).expect("call");
     store.insert_call_for_tests(2, true).expect("call");
@@ -363,10 +363,10 @@ fn next_skips_called_and_undialable() {
         prospect(4, true),
     ];
     store
-        .save_list("a", "00O000000000001", &list, false)
+        .save_list("a", "00O000000000001", None, &list, false)
         .expect("save");
     store
-        .save_list("b", "00O000000000002", &people(5..=5), false)
+        .save_list("b", "00O000000000002", None, &people(5..=5), false)
         .expect("save");
     assert_eq!(store.next(None).expect("next").map(|r| r.row), Some(1));
     store.insert_call_for_tests(1, false).expect("call");
@@ -385,10 +385,10 @@ fn next_skips_called_and_undialable() {
 fn find_by_salesforce_id_or_row() {
     let (_dir, mut store) = temp_store();
     store
-        .save_list("a", "00O000000000001", &people(1..=3), false)
+        .save_list("a", "00O000000000001", None, &people(1..=3), false)
         .expect("save");
     store
-        .save_list("b", "00O000000000002", &people(3..=3), false)
+        .save_list("b", "00O000000000002", None, &people(3..=3), false)
         .expect("save");
 
     let by_18 = store.find("003000000000002AAA").expect("18 chars");
@@ -438,10 +438,10 @@ fn lists_count_prospects_dialable_and_called() {
     // Stored times keep microseconds: compare at that precision.
     let before = Utc::now() - chrono::Duration::microseconds(1);
     store
-        .save_list("b", "00O000000000002", &list, false)
+        .save_list("b", "00O000000000002", None, &list, false)
         .expect("save");
     store
-        .save_list("a", "00O000000000001", &[], false)
+        .save_list("a", "00O000000000001", None, &[], false)
         .expect("save");
     store.insert_call_for_tests(1, false).expect("call");
     store.insert_call_for_tests(1, true).expect("call");
@@ -476,7 +476,7 @@ fn the_list_records_the_mapped_field_names() {
     let mut list = people(1..=2);
     list[1].mapped.insert("region".into(), "Ohio".into());
     store
-        .save_list("l", "00O000000000001", &list, false)
+        .save_list("l", "00O000000000001", None, &list, false)
         .expect("save");
     let fields: String = store
         .conn
@@ -534,6 +534,13 @@ fn only_the_dialing_columns_are_stored() {
     );
     assert_eq!(
         columns("lists"),
-        ["id", "name", "report_id", "mapped_fields", "loaded_at"]
+        [
+            "id",
+            "name",
+            "report_id",
+            "mapped_fields",
+            "loaded_at",
+            "instance_url"
+        ]
     );
 }

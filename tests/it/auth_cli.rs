@@ -651,3 +651,70 @@ async fn logout_all_local_only_forgets_without_revoking() {
         "the grant was left alive"
     );
 }
+
+#[tokio::test]
+async fn a_session_expiring_mid_push_is_refreshed_and_every_call_lands_once() {
+    let world = World::new(SandboxOptions::default()).await;
+    let alias = alias("push-refresh");
+    world.login(&alias, &[]).await;
+    let report = world
+        .sb
+        .info()
+        .reports
+        .iter()
+        .find(|r| r.name == "Contact Call List")
+        .expect("seeded report")
+        .id
+        .clone();
+    let (code, _, err) = world.run(&["load-report", &report, "--org", &alias]).await;
+    assert_eq!(code, 0, "{err}");
+    for row in 1..=450 {
+        let row = row.to_string();
+        let args = [
+            "log-call",
+            &row,
+            "--outcome",
+            "busy",
+            "--no-push",
+            "--org",
+            &alias,
+        ];
+        let (code, _, err) = world.run(&args).await;
+        assert_eq!(code, 0, "{err}");
+    }
+    let before = stored(&alias)
+        .await
+        .access_token
+        .expose_secret()
+        .to_string();
+
+    // The describe and the first batch go through; the session then expires
+    // before the second batch.
+    let faults = client()
+        .post(format!("{}/__sandbox/faults", world.sb.url()))
+        .json(&serde_json::json!({"expire_sessions_after": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(faults.status(), 200);
+    let (code, out, err) = world.run(&["push", "--org", &alias, "--json"]).await;
+    assert_eq!(code, 0, "{err}");
+    let json: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["push"]["synced"], 450);
+    assert_ne!(
+        stored(&alias).await.access_token.expose_secret(),
+        before,
+        "the refreshed token was stored"
+    );
+
+    let tasks = records(&world.sb, "Task").await;
+    let mut keys: Vec<&str> = tasks
+        .iter()
+        .filter_map(|t| t["CallObject"].as_str())
+        .collect();
+    let count = keys.len();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!((count, keys.len()), (450, 450), "one Task per call");
+    keyring().await.delete(&alias).await.unwrap();
+}

@@ -242,7 +242,10 @@ fn readme_commands_are_valid() {
             continue;
         };
         let args = args.split(" > ").next().unwrap().trim_end_matches('`');
-        let argv = std::iter::once("koncert-sf").chain(args.split_whitespace());
+        // Shell quoting, as a user's shell would split the line.
+        let words = shell_words::split(args)
+            .unwrap_or_else(|e| panic!("README line `{line}` is not valid shell: {e}"));
+        let argv = std::iter::once("koncert-sf".to_string()).chain(words);
         if let Err(e) = koncert_sf::cli::Cli::try_parse_from(argv) {
             panic!("README line `{line}` does not parse:\n{e}");
         }
@@ -282,4 +285,32 @@ fn readme_report_ids_exist_in_the_sandbox() {
         }
     }
     assert!(seen >= 2, "the README shows report ids");
+}
+
+/// `koncert-sf demo` (the README's first command) runs the whole flow against
+/// the embedded sandbox and leaves the user's own home untouched.
+#[test]
+fn the_demo_runs_the_whole_flow() {
+    let home = tempfile::tempdir().unwrap();
+    let output = koncert(home.path()).arg("demo").output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    for expected in [
+        "$ koncert-sf load-report 00OHs000000CcUpMAK --list demo",
+        "Pushed 1 call to Salesforce",
+        "Pushed 2 calls to Salesforce",
+        "synced",
+        "Tasks in the simulated org: 4",
+        "Follow up: ",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing `{expected}` in:\n{stdout}"
+        );
+    }
+    assert!(
+        std::fs::read_dir(home.path()).unwrap().next().is_none(),
+        "the demo wrote into the user's home"
+    );
 }

@@ -38,18 +38,6 @@ fn assert_valid_id(id: &str, prefix: &str) {
     );
 }
 
-async fn usage(sb: &koncert_sf::sandbox::SandboxHandle) -> u64 {
-    let status: Value = client()
-        .get(format!("{}/__sandbox", sb.url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    status["api_usage"]["used"].as_u64().unwrap()
-}
-
 fn task(who: &str) -> Value {
     json!({"Subject": "Call: connected", "WhoId": who, "Status": "Completed",
            "TaskSubtype": "Call", "CallType": "Outbound", "CallDisposition": "Connected",
@@ -101,7 +89,7 @@ async fn versions_need_no_session_and_are_not_counted() {
     assert_eq!(latest["version"], "68.0");
     assert_eq!(latest["url"], "/services/data/v68.0");
     assert_eq!(latest["label"], "Winter '27");
-    assert_eq!(usage(&sb).await, 0);
+    assert_eq!(api_used(&sb).await, 0);
 }
 
 #[tokio::test]
@@ -136,7 +124,7 @@ async fn bad_sessions_get_401_invalid_session_id() {
         .unwrap();
     let (status, _, body) = get_json(&url, &token).await;
     assert_eq!((status, body), (401, expected));
-    assert_eq!(usage(&sb).await, 1, "refused requests are not counted");
+    assert_eq!(api_used(&sb).await, 1, "refused requests are not counted");
 }
 
 #[tokio::test]
@@ -560,7 +548,7 @@ async fn collections_create_with_and_without_all_or_none() {
     let batch = vec![typed(&contacts[0]["Id"]), bad, typed(&contacts[1]["Id"])];
     let url = api(&sb, "/composite/sobjects");
     let tasks_before = records(&sb, "Task").await.len();
-    let used_before = usage(&sb).await;
+    let used_before = api_used(&sb).await;
 
     let body = json!({"allOrNone": true, "records": batch});
     let (status, _, results) = send_json(Method::POST, &url, &token, &body).await;
@@ -597,7 +585,7 @@ async fn collections_create_with_and_without_all_or_none() {
     assert_valid_id(results[0]["id"].as_str().unwrap(), "00T");
     assert_eq!(records(&sb, "Task").await.len(), tasks_before + 2);
     assert_eq!(
-        usage(&sb).await,
+        api_used(&sb).await,
         used_before + 2,
         "each collection request is one call"
     );
@@ -744,7 +732,7 @@ async fn control_surface_is_marked_and_not_counted() {
     assert!(response.headers().get("sforce-limit-info").is_none());
     let _ = rep_token(&sb).await;
     let _ = records(&sb, "Lead").await;
-    assert_eq!(usage(&sb).await, 0);
+    assert_eq!(api_used(&sb).await, 0);
 }
 
 #[tokio::test]
@@ -767,4 +755,278 @@ async fn the_same_seed_gives_the_same_org() {
     assert_eq!(contacts_a, names(records(&b, "Contact").await));
     assert_ne!(contacts_a, names(records(&c, "Contact").await));
     assert_eq!(records(&a, "Contact").await.len(), 12_000);
+}
+
+/// Posts `records` (typed as Tasks) to sObject Collections create.
+async fn create_tasks(
+    sb: &koncert_sf::sandbox::SandboxHandle,
+    token: &str,
+    records: Vec<Value>,
+    all_or_none: bool,
+) -> (u16, Value) {
+    let records: Vec<Value> = records
+        .into_iter()
+        .map(|mut t| {
+            t["attributes"] = json!({"type": "Task"});
+            t
+        })
+        .collect();
+    let body = json!({"allOrNone": all_or_none, "records": records});
+    let url = api(sb, "/composite/sobjects");
+    let (status, _, results) = send_json(Method::POST, &url, token, &body).await;
+    (status, results)
+}
+
+/// The `Call_Campaign__c` custom field: described for both reps as a
+/// writable Text(80), and checked for length per record like standard text.
+#[tokio::test]
+async fn the_call_campaign_field_is_described_and_length_checked() {
+    let sb = start().await;
+    let token = rep_token(&sb).await;
+    for user_token in [token.clone(), restricted_token(&sb).await] {
+        let (status, _, describe) =
+            get_json(&api(&sb, "/sobjects/Task/describe"), &user_token).await;
+        assert_eq!(status, 200);
+        let field = describe["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "Call_Campaign__c")
+            .cloned()
+            .expect("Call_Campaign__c is described");
+        assert_eq!(field["label"], "Call Campaign");
+        assert_eq!(field["type"], "string");
+        assert_eq!(field["length"], 80);
+        assert_eq!(field["custom"], true);
+        assert_eq!(field["nillable"], true);
+        assert_eq!(field["createable"], true);
+        assert_eq!(field["updateable"], true);
+    }
+
+    let contacts = records(&sb, "Contact").await;
+    let mut fits = task(contacts[0]["Id"].as_str().unwrap());
+    fits["Call_Campaign__c"] = json!("c".repeat(80));
+    let mut too_long = task(contacts[1]["Id"].as_str().unwrap());
+    let long = "x".repeat(81);
+    too_long["Call_Campaign__c"] = json!(long);
+    let (status, results) = create_tasks(&sb, &token, vec![fits, too_long], false).await;
+    assert_eq!(status, 200, "{results}");
+    assert_eq!(results[0]["success"], true, "{results}");
+    assert_eq!(
+        results[1],
+        json!({"success": false, "errors": [{
+            "message": format!("Call Campaign: data value too large: {long} (max length=80)"),
+            "statusCode": "STRING_TOO_LONG",
+            "fields": ["Call_Campaign__c"],
+        }]})
+    );
+
+    let id = results[0]["id"].as_str().unwrap();
+    let (status, _, stored) = get_json(&api(&sb, &format!("/sobjects/Task/{id}")), &token).await;
+    assert_eq!(status, 200);
+    assert_eq!(stored["Call_Campaign__c"], "c".repeat(80));
+}
+
+/// `If-Modified-Since` on describe: 304 with no body when the metadata has
+/// not changed since the date (it never changes after start), the full
+/// describe for an earlier or unreadable date. The 304 is a counted call.
+#[tokio::test]
+async fn describe_answers_304_when_metadata_is_unchanged_since() {
+    let sb = start().await;
+    let token = rep_token(&sb).await;
+    let url = api(&sb, "/sobjects/Task/describe");
+    let conditional = |since: String| {
+        client()
+            .get(&url)
+            .bearer_auth(&token)
+            .header("If-Modified-Since", since)
+            .send()
+    };
+
+    let before = api_used(&sb).await;
+    let now = chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT");
+    let response = conditional(now.to_string()).await.unwrap();
+    assert_eq!(response.status(), 304);
+    assert_eq!(
+        response.headers()["sforce-limit-info"],
+        format!("api-usage={}/15000", before + 1).as_str()
+    );
+    assert!(
+        response.text().await.unwrap().is_empty(),
+        "a 304 has no body"
+    );
+    assert_eq!(api_used(&sb).await, before + 1, "the 304 counts as a call");
+
+    for since in ["Wed, 3 Jul 2013 19:43:31 GMT", "not a date"] {
+        let response = conditional(since.to_string()).await.unwrap();
+        assert_eq!(response.status(), 200, "{since}");
+        assert!(response.headers().get("sforce-limit-info").is_some());
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["name"], "Task", "{since}");
+        assert!(!body["fields"].as_array().unwrap().is_empty());
+    }
+    assert_eq!(api_used(&sb).await, before + 3);
+
+    let response = client()
+        .get(api(&sb, "/sobjects/Nope__c/describe"))
+        .bearer_auth(&token)
+        .header("If-Modified-Since", now.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        404,
+        "an unknown object is not 'unchanged'"
+    );
+}
+
+/// `lock_rows_next`: that many records fail alone with `UNABLE_TO_LOCK_ROW`
+/// while the rest of the request is written; with `allOrNone` a lock rolls
+/// the whole request back; once used up, requests are normal again.
+#[tokio::test]
+async fn lock_rows_next_fails_that_many_records_with_unable_to_lock_row() {
+    let sb = start().await;
+    let token = rep_token(&sb).await;
+    let contacts = records(&sb, "Contact").await;
+    let batch = |tag: &str| -> Vec<Value> {
+        (0..5)
+            .map(|i| {
+                let mut t = task(contacts[i]["Id"].as_str().unwrap());
+                t["CallObject"] = json!(format!("{tag}-{i}"));
+                t
+            })
+            .collect()
+    };
+    let count = |tasks: &[Value], tag: &str| {
+        let prefix = format!("{tag}-");
+        tasks
+            .iter()
+            .filter(|t| {
+                t["CallObject"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with(&prefix)
+            })
+            .count()
+    };
+
+    let faults = control(&sb, "faults", json!({"lock_rows_next": 2})).await;
+    assert_eq!(faults["lock_rows_next"], 2);
+    let (status, results) = create_tasks(&sb, &token, batch("locked"), false).await;
+    assert_eq!(status, 200, "{results}");
+    let results = results.as_array().unwrap();
+    let flags: Vec<bool> = results.iter().map(|r| r["success"] == true).collect();
+    assert_eq!(
+        flags,
+        [false, false, true, true, true],
+        "the next two records lock"
+    );
+    let locked: Vec<&Value> = results.iter().filter(|r| r["success"] == false).collect();
+    for failure in &locked {
+        assert_eq!(
+            failure["errors"],
+            json!([{"message": "unable to obtain exclusive access to this record or 1 records: ",
+                    "statusCode": "UNABLE_TO_LOCK_ROW", "fields": []}])
+        );
+    }
+    assert_eq!(results.iter().filter(|r| r["success"] == true).count(), 3);
+    assert_eq!(count(&records(&sb, "Task").await, "locked"), 3);
+
+    let (_, results) = create_tasks(&sb, &token, batch("after"), false).await;
+    assert!(
+        results
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["success"] == true),
+        "the fault is used up: {results}"
+    );
+    assert_eq!(count(&records(&sb, "Task").await, "after"), 5);
+
+    control(&sb, "faults", json!({"lock_rows_next": 1})).await;
+    let (_, results) = create_tasks(&sb, &token, batch("atomic"), true).await;
+    let codes: Vec<&str> = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["errors"][0]["statusCode"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes[0], "UNABLE_TO_LOCK_ROW");
+    assert!(
+        codes[1..]
+            .iter()
+            .all(|c| *c == "ALL_OR_NONE_OPERATION_ROLLED_BACK")
+    );
+    assert_eq!(count(&records(&sb, "Task").await, "atomic"), 0);
+
+    let id = records(&sb, "Task").await[0]["Id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    control(&sb, "faults", json!({"lock_rows_next": 1})).await;
+    let update = json!({"records": [{"attributes": {"type": "Task"}, "Id": id,
+                                     "Subject": "Call: retried"}]});
+    let url = api(&sb, "/composite/sobjects");
+    let (_, _, results) = send_json(Method::PATCH, &url, &token, &update).await;
+    assert_eq!(
+        results[0]["errors"][0]["message"],
+        format!("unable to obtain exclusive access to this record or 1 records: {id}")
+    );
+}
+
+/// `expire_sessions_after`: the counted requests up to the count succeed,
+/// then every access token is dead (401 `INVALID_SESSION_ID`) while the
+/// refresh token still gets a new one; the fault fires once.
+#[tokio::test]
+async fn expire_sessions_after_ends_access_tokens_mid_run() {
+    let sb = start().await;
+    let tokens = token_for(&sb, koncert_sf::sandbox::FULL_USER).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    let url = api(&sb, "/limits");
+
+    let faults = control(&sb, "faults", json!({"expire_sessions_after": 2})).await;
+    assert_eq!(faults["expire_sessions_after"], 2);
+    assert_eq!(get_json(&url, access).await.0, 200);
+    let versions = client()
+        .get(format!("{}/services/data/", sb.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        versions.status(),
+        200,
+        "uncounted requests do not advance it"
+    );
+    assert_eq!(get_json(&url, access).await.0, 200);
+
+    let (status, _, body) = get_json(&url, access).await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        body,
+        json!([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}])
+    );
+    assert_eq!(
+        control(&sb, "faults", json!({})).await["expire_sessions_after"],
+        0
+    );
+
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh),
+        ("client_id", koncert_sf::sandbox::CLIENT_ID),
+    ];
+    let response = client()
+        .post(format!("{}/services/oauth2/token", sb.url()))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let renewed: Value = response.json().await.unwrap();
+    let fresh = renewed["access_token"].as_str().unwrap();
+    for _ in 0..3 {
+        assert_eq!(get_json(&url, fresh).await.0, 200, "the fault fired once");
+    }
 }

@@ -614,3 +614,105 @@ async fn query_all_pages_like_query() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["totalSize"], leads.len());
 }
+
+/// A UUID-shaped call key, as the client's outbox makes them.
+fn call_key(n: usize) -> String {
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        n * 2_654_435_761 % (1 << 32),
+        n % 0xffff,
+        n % 0xfff,
+        (n * 7) % 0xfff,
+        n * 40_503
+    )
+}
+
+/// The push command's idempotency lookup: `CallObject IN (...)` with 200
+/// UUID keys, some with a `:follow-up` suffix (a colon inside a literal), sent
+/// as one GET of about 9,000 characters against thousands of Tasks. It
+/// returns exactly the Tasks whose key is listed, and quickly.
+#[tokio::test]
+async fn call_object_in_lists_of_200_keys_find_exactly_their_tasks() {
+    let sb = start().await;
+    let token = rep_token(&sb).await;
+    let contacts = records(&sb, "Contact").await;
+
+    // 3,000 Tasks: even numbers plain keys, odd numbers follow-ups.
+    let key_of = |n: usize| {
+        if n.is_multiple_of(2) {
+            call_key(n)
+        } else {
+            format!("{}:follow-up", call_key(n))
+        }
+    };
+    let url = api(&sb, "/composite/sobjects");
+    for chunk in 0..15 {
+        let batch: Vec<Value> = (chunk * 200..(chunk + 1) * 200)
+            .map(|n| {
+                serde_json::json!({"attributes": {"type": "Task"}, "Subject": "Call",
+                    "WhoId": contacts[n]["Id"], "TaskSubtype": "Call", "CallObject": key_of(n)})
+            })
+            .collect();
+        let body = serde_json::json!({"records": batch});
+        let (status, _, results) = send_json(reqwest::Method::POST, &url, &token, &body).await;
+        assert_eq!(status, 200);
+        assert!(
+            results
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["success"] == true),
+            "{results}"
+        );
+    }
+
+    // 170 keys that exist, spread over the org, and 30 that do not.
+    let mut wanted: Vec<String> = (0..170).map(|i| key_of(i * 17 + 3)).collect();
+    wanted.extend((0..30).map(|i| format!("{}:follow-up", call_key(100_000 + i))));
+    let list = wanted
+        .iter()
+        .map(|k| format!("'{k}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let soql = format!("SELECT Id, CallObject FROM Task WHERE CallObject IN ({list})");
+    let url = soql_url(&sb, "query", &soql);
+    assert!(
+        url.len() > 9_000,
+        "the URL is as long as the client's: {}",
+        url.len()
+    );
+
+    // Speed is the push benchmark's business, not a timed assertion here.
+    let (status, _, body) = get_json(&url, &token).await;
+    assert_eq!(status, 200, "{body}");
+
+    let expected: HashMap<String, String> = records(&sb, "Task")
+        .await
+        .into_iter()
+        .filter(|t| wanted.iter().any(|k| t["CallObject"] == k.as_str()))
+        .map(|t| {
+            (
+                text(&t, "Id").to_string(),
+                text(&t, "CallObject").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(expected.len(), 170);
+    let got: HashMap<String, String> = body["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (text(r, "Id").to_string(), text(r, "CallObject").to_string()))
+        .collect();
+    assert_eq!(body["totalSize"], 170);
+    assert_eq!(body["done"], true);
+    assert_eq!(got, expected);
+    assert!(got.values().any(|k| k.ends_with(":follow-up")));
+    let keys: Vec<&str> = body["records"][0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["attributes", "Id", "CallObject"]);
+}

@@ -113,6 +113,35 @@ pub async fn records(sb: &SandboxHandle, object: &str) -> Vec<Value> {
     body["records"].as_array().unwrap().clone()
 }
 
+/// The sandbox's control status: API usage, faults, users.
+pub async fn sandbox_status(sb: &SandboxHandle) -> Value {
+    let url = format!("{}/__sandbox/", sb.url());
+    client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Requests the API counter has counted so far.
+pub async fn api_used(sb: &SandboxHandle) -> u64 {
+    sandbox_status(sb).await["api_usage"]["used"]
+        .as_u64()
+        .unwrap()
+}
+
+/// POSTs `body` to a control route (`faults`, `api-usage`, ...) and returns
+/// its answer.
+pub async fn control(sb: &SandboxHandle, path: &str, body: Value) -> Value {
+    let url = format!("{}/__sandbox/{path}", sb.url());
+    let response = client().post(url).json(&body).send().await.unwrap();
+    assert_eq!(response.status(), 200, "control {path}");
+    response.json().await.unwrap()
+}
+
 /// The hidden fields of the sandbox's consent form, as a browser submits them.
 pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
     let mut fields = Vec::new();
