@@ -7,85 +7,30 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use koncert_sf::sandbox::{SandboxHandle, SandboxOptions};
 use serde_json::{Value, json};
-use tokio::process::Command;
 
 use crate::support::*;
 
-/// A home directory, a sandbox, and a session for the binary.
-struct Desk {
-    home: tempfile::TempDir,
-    sb: SandboxHandle,
-    token: String,
-}
+crate::module_desk!();
+
+/// Short retries keep the failure tests fast; the defaults are covered by
+/// the push's unit tests.
+const FAST_RETRIES: &str = "[sync]\nretries = 2\nretry_delay_ms = 20\n";
 
 impl Desk {
     async fn new(options: SandboxOptions) -> Self {
-        let sb = start_with(options).await;
-        let token = rep_token(&sb).await;
-        Self::with(sb, token)
-    }
-
-    fn with(sb: SandboxHandle, token: String) -> Self {
-        let desk = Self {
-            home: tempfile::tempdir().unwrap(),
-            sb,
-            token,
-        };
-        // Short retries keep the failure tests fast; the defaults are tested
-        // by the unit tests of the options.
-        desk.config("[sync]\nretries = 2\nretry_delay_ms = 20\n");
+        let desk = Self(crate::support::Desk::new(options).await);
+        desk.config(FAST_RETRIES);
         desk
     }
 
-    fn config(&self, toml: &str) {
-        let dir = self.home.path().join("config");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("config.toml"), toml).unwrap();
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(assert_cmd::cargo::cargo_bin("koncert-sf"));
-        command
-            .args(args)
-            .arg("--json")
-            .env("KONCERT_SF_HOME", self.home.path())
-            .env("KONCERT_SF_ACCESS_TOKEN", &self.token)
-            .env("KONCERT_SF_INSTANCE_URL", self.sb.url())
-            .env_remove("KONCERT_SF_ORG")
-            .env_remove("KONCERT_SF_LOG")
-            .env("TZ", "UTC");
-        command
-    }
-
-    /// Runs the binary with `--json`: exit code, stdout JSON, stderr.
-    async fn run(&self, args: &[&str]) -> (i32, Value, String) {
-        let output = self.command(args).output().await.unwrap();
-        let stdout = String::from_utf8(output.stdout).unwrap();
-        let json = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
-        (
-            output.status.code().unwrap(),
-            json,
-            String::from_utf8(output.stderr).unwrap(),
-        )
-    }
-
-    async fn ok(&self, args: &[&str]) -> Value {
-        let (code, json, err) = self.run(args).await;
-        assert_eq!(code, 0, "{args:?} failed: {err}");
-        json
+    fn with(sb: SandboxHandle, token: String) -> Self {
+        let desk = Self(crate::support::Desk::with(sb, token));
+        desk.config(FAST_RETRIES);
+        desk
     }
 
     async fn load(&self, report: &str) {
-        let id = self
-            .sb
-            .info()
-            .reports
-            .iter()
-            .find(|r| r.name == report)
-            .expect("seeded report")
-            .id
-            .clone();
-        self.ok(&["load-report", &id]).await;
+        self.ok(&["load-report", &self.report(report)]).await;
     }
 
     /// Logs `count` calls with `--no-push` on rows 1..=count, eight processes
@@ -577,6 +522,25 @@ async fn an_unreachable_org_keeps_the_logged_call() {
     let pending = desk.ok(&["calls", "--pending"]).await;
     assert_eq!(pending[0]["notes"], "kept");
     assert_eq!(pending[0]["prospect_row"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_login_the_call_is_kept_and_exit_3_says_how_to_log_in() {
+    let desk = Desk::new(SandboxOptions::default()).await;
+    desk.load("Contact Call List").await;
+    let output = desk
+        .command(&["log-call", "4", "--outcome", "connected"])
+        .env_remove("KONCERT_SF_ACCESS_TOKEN")
+        .env_remove("KONCERT_SF_INSTANCE_URL")
+        .output()
+        .await
+        .unwrap();
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert!(err.contains("koncert-sf login"), "{err}");
+    assert!(err.contains("saved locally"), "{err}");
+    let pending = desk.ok(&["calls", "--pending"]).await;
+    assert_eq!(pending[0]["prospect_row"], 4);
 }
 
 #[tokio::test(flavor = "multi_thread")]

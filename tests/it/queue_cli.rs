@@ -5,58 +5,17 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use koncert_sf::sandbox::{SandboxHandle, SandboxOptions};
+use koncert_sf::sandbox::SandboxOptions;
 use serde_json::Value;
 use tokio::process::Command;
 
 use crate::support::*;
 
-/// A home directory and a sandbox session for the binary.
-struct Desk {
-    home: tempfile::TempDir,
-    sb: SandboxHandle,
-    token: String,
-}
+crate::module_desk!();
 
 impl Desk {
     async fn new(options: SandboxOptions) -> Self {
-        let sb = start_with(options).await;
-        let token = rep_token(&sb).await;
-        Self {
-            home: tempfile::tempdir().unwrap(),
-            sb,
-            token,
-        }
-    }
-
-    fn report(&self, name: &str) -> String {
-        let reports = &self.sb.info().reports;
-        reports
-            .iter()
-            .find(|r| r.name == name)
-            .expect("seeded report")
-            .id
-            .clone()
-    }
-
-    async fn run(&self, args: &[&str]) -> (i32, Value, String) {
-        let output = Command::new(assert_cmd::cargo::cargo_bin("koncert-sf"))
-            .args(args)
-            .arg("--json")
-            .env("KONCERT_SF_HOME", self.home.path())
-            .env("KONCERT_SF_ACCESS_TOKEN", &self.token)
-            .env("KONCERT_SF_INSTANCE_URL", self.sb.url())
-            .env_remove("KONCERT_SF_ORG")
-            .output()
-            .await
-            .unwrap();
-        let stdout = String::from_utf8(output.stdout).unwrap();
-        let json = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
-        (
-            output.status.code().unwrap(),
-            json,
-            String::from_utf8(output.stderr).unwrap(),
-        )
+        Self(crate::support::Desk::new(options).await)
     }
 
     async fn load(&self, report: &str, extra: &[&str]) -> Value {
@@ -75,10 +34,6 @@ impl Desk {
             .await;
         assert_eq!(code, 0, "{err}");
         json.as_array().unwrap().clone()
-    }
-
-    fn db(&self) -> std::path::PathBuf {
-        self.home.path().join("data").join("queue.db")
     }
 }
 

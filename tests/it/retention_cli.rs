@@ -6,57 +6,17 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{Duration, Utc};
-use koncert_sf::sandbox::{SandboxHandle, SandboxOptions};
+use koncert_sf::sandbox::SandboxOptions;
 use serde_json::{Value, json};
 use tokio::process::Command;
 
 use crate::support::*;
 
-/// A home directory, a sandbox, and a session for the binary.
-struct Desk {
-    home: tempfile::TempDir,
-    sb: SandboxHandle,
-    token: String,
-}
+crate::module_desk!();
 
 impl Desk {
     async fn new() -> Self {
-        let sb = start_with(SandboxOptions::default()).await;
-        let token = rep_token(&sb).await;
-        Self {
-            home: tempfile::tempdir().unwrap(),
-            sb,
-            token,
-        }
-    }
-
-    fn config(&self, toml: &str) {
-        let dir = self.home.path().join("config");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("config.toml"), toml).unwrap();
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(assert_cmd::cargo::cargo_bin("koncert-sf"));
-        command
-            .args(args)
-            .env("KONCERT_SF_HOME", self.home.path())
-            .env("KONCERT_SF_ACCESS_TOKEN", &self.token)
-            .env("KONCERT_SF_INSTANCE_URL", self.sb.url())
-            .env_remove("KONCERT_SF_ORG")
-            .env_remove("KONCERT_SF_LOG");
-        command
-    }
-
-    /// Runs the binary: exit code, stdout as JSON (Null if it is not), stderr.
-    async fn run(&self, args: &[&str]) -> (i32, Value, String) {
-        output(self.command(args)).await
-    }
-
-    async fn ok(&self, args: &[&str]) -> Value {
-        let (code, json, err) = self.run(args).await;
-        assert_eq!(code, 0, "{args:?} failed: {err}");
-        json
+        Self(crate::support::Desk::new(SandboxOptions::default()).await)
     }
 
     /// Loads the Ohio Contact call list; returns its rows as `queue --json`.
@@ -127,10 +87,6 @@ impl Desk {
         self.home.path().join("data")
     }
 
-    fn db(&self) -> PathBuf {
-        self.data_dir().join("queue.db")
-    }
-
     /// Whether `needle` is anywhere in the database, its WAL or its shm.
     /// Read before any test connection opens the file, so the bytes are the
     /// ones the binary left.
@@ -158,17 +114,6 @@ impl Desk {
         let db = rusqlite::Connection::open(self.db()).unwrap();
         db.query_row(sql, [], |r| r.get(0)).unwrap()
     }
-}
-
-async fn output(mut command: Command) -> (i32, Value, String) {
-    let output = command.output().await.unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let json = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
-    (
-        output.status.code().unwrap(),
-        json,
-        String::from_utf8(output.stderr).unwrap(),
-    )
 }
 
 fn row_of(rows: &[Value], person_id: &str) -> i64 {
@@ -202,7 +147,7 @@ async fn purge_deletes_old_synced_calls_and_keeps_new_and_unsynced_ones() {
     assert!(desk.on_disk("old-synced-3b7f"), "the test can fail");
     assert_eq!(desk.calls_of(old), (1, 0), "pushed");
 
-    let (code, summary, err) = desk.run(&["purge", "--json"]).await;
+    let (code, summary, err) = desk.run_human(&["purge", "--json"]).await;
     assert_eq!(code, 0, "{err}");
     assert_eq!(summary["calls_deleted"], 1, "{summary}");
     assert_eq!(summary["unsynced_calls_deleted"], 0);
@@ -230,7 +175,7 @@ async fn purge_deletes_old_synced_calls_and_keeps_new_and_unsynced_ones() {
     assert_eq!(desk.calls_of(new), (1, 0));
     assert_eq!(desk.calls_of(unsynced), (1, 1));
 
-    let (code, json, err) = desk.run(&["purge", "--quiet"]).await;
+    let (code, json, err) = desk.run_human(&["purge", "--quiet"]).await;
     assert_eq!(
         (code, json, err.as_str()),
         (0, Value::Null, ""),
@@ -257,7 +202,7 @@ async fn a_dry_run_reports_what_purge_would_delete_and_deletes_nothing() {
     desk.push().await;
     desk.log(unsynced, 190, "dry-run-unsynced").await;
 
-    let (code, dry, err) = desk.run(&["purge", "--dry-run", "--json"]).await;
+    let (code, dry, err) = desk.run_human(&["purge", "--dry-run", "--json"]).await;
     assert_eq!(code, 0, "{err}");
     assert!(err.starts_with("dry run: would purge 1 call"), "{err}");
     assert_eq!(dry["dry_run"], true);
@@ -267,7 +212,7 @@ async fn a_dry_run_reports_what_purge_would_delete_and_deletes_nothing() {
     assert_eq!(desk.calls_of(old), (1, 0), "nothing deleted");
 
     let (_, everything, _) = desk
-        .run(&["purge", "--dry-run", "--older-than", "0s", "--json"])
+        .run_human(&["purge", "--dry-run", "--older-than", "0s", "--json"])
         .await;
     assert_eq!(
         everything["prospects_deleted"],
@@ -344,7 +289,7 @@ async fn forget_refuses_unsynced_calls_then_deletes_every_trace_with_force() {
     desk.push().await;
     desk.log(row, 1, "forget-me-1a9c: not pushed").await;
 
-    let (code, _, err) = desk.run(&["forget", &row.to_string()]).await;
+    let (code, _, err) = desk.run_human(&["forget", &row.to_string()]).await;
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("1 of the 2 calls") && err.contains("not in Salesforce yet"),
@@ -356,7 +301,7 @@ async fn forget_refuses_unsynced_calls_then_deletes_every_trace_with_force() {
 
     // By phone, typed differently from the report, read as a US number.
     let (code, json, err) = desk
-        .run(&["forget", "614-555-0043", "--force", "--json"])
+        .run_human(&["forget", "614-555-0043", "--force", "--json"])
         .await;
     assert_eq!(code, 0, "{err}");
     assert_eq!(json["person_id"], person.as_str());
@@ -370,11 +315,13 @@ async fn forget_refuses_unsynced_calls_then_deletes_every_trace_with_force() {
     assert_eq!(desk.calls_of(row), (0, 0));
 
     // By Salesforce id, human output: it says Salesforce keeps its copy.
-    let (code, _, err) = desk.run(&["forget", &other]).await;
+    let (code, _, err) = desk.run_human(&["forget", &other]).await;
     assert_eq!(code, 0, "{err}");
     let out = desk.command(&["forget", &other]).output().await.unwrap();
     assert_eq!(out.status.code(), Some(2), "already forgotten");
-    let (code, json, _) = desk.run(&["queue", "--status", "all", "--json"]).await;
+    let (code, json, _) = desk
+        .run_human(&["queue", "--status", "all", "--json"])
+        .await;
     assert_eq!(code, 0);
     assert_eq!(json.as_array().unwrap().len(), rows.len() - 2);
     assert!(!desk.on_disk("someone-else") && !desk.on_disk("(614) 555-0044"));
@@ -458,7 +405,7 @@ async fn log_call_beside_repeated_purges_neither_fails_nor_loses_a_call() {
         for n in 0..CALLS {
             let row = targets[n % targets.len()].to_string();
             let (code, _, err) = desk
-                .run(&["log-call", &row, "--outcome", "connected", "--no-push"])
+                .run_human(&["log-call", &row, "--outcome", "connected", "--no-push"])
                 .await;
             if code != 0 {
                 failures.push(format!("log-call {n}: exit {code}: {err}"));
@@ -532,20 +479,20 @@ async fn the_database_and_its_directory_are_private() {
 async fn older_than_may_shorten_the_retention_but_never_lengthen_it() {
     let desk = Desk::new().await;
     for too_long in ["181d", "26w", "4345h"] {
-        let (code, _, err) = desk.run(&["purge", "--older-than", too_long]).await;
+        let (code, _, err) = desk.run_human(&["purge", "--older-than", too_long]).await;
         assert_eq!(code, 2, "{too_long}: {err}");
         assert!(err.contains("retention period of 180 days"), "{err}");
         assert!(err.contains("retention_days"), "the hint says how: {err}");
     }
     for fine in ["180d", "12w", "2160h", "0s"] {
-        let (code, _, err) = desk.run(&["purge", "--older-than", fine]).await;
+        let (code, _, err) = desk.run_human(&["purge", "--older-than", fine]).await;
         assert_eq!(code, 0, "{fine}: {err}");
     }
-    let (code, _, err) = desk.run(&["purge", "--older-than", "soon"]).await;
+    let (code, _, err) = desk.run_human(&["purge", "--older-than", "soon"]).await;
     assert_eq!(code, 2, "{err}");
 
     desk.config("[retention]\nretention_days = 30\n");
-    let (code, _, err) = desk.run(&["purge", "--older-than", "31d"]).await;
+    let (code, _, err) = desk.run_human(&["purge", "--older-than", "31d"]).await;
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("retention period of 30 days"), "{err}");
     desk.ok(&["purge", "--older-than", "30d"]).await;

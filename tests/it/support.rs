@@ -192,3 +192,122 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// A test's own koncert-sf home, a sandbox, and a session the binary uses
+/// through `KONCERT_SF_ACCESS_TOKEN` (no keyring). Test modules wrap it to
+/// add their own helpers.
+pub struct Desk {
+    pub home: tempfile::TempDir,
+    pub sb: SandboxHandle,
+    pub token: String,
+}
+
+impl Desk {
+    /// A sandbox with `options` and a session of the full-access rep.
+    pub async fn new(options: SandboxOptions) -> Self {
+        let sb = start_with(options).await;
+        let token = rep_token(&sb).await;
+        Self::with(sb, token)
+    }
+
+    /// A desk on an existing sandbox and session.
+    pub fn with(sb: SandboxHandle, token: String) -> Self {
+        Self {
+            home: tempfile::tempdir().unwrap(),
+            sb,
+            token,
+        }
+    }
+
+    /// Writes `config.toml`.
+    pub fn config(&self, toml: &str) {
+        let dir = self.home.path().join("config");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("config.toml"), toml).unwrap();
+    }
+
+    /// The id of a seeded report.
+    pub fn report(&self, name: &str) -> String {
+        let reports = &self.sb.info().reports;
+        let report = reports.iter().find(|r| r.name == name);
+        report.expect("seeded report").id.clone()
+    }
+
+    /// The binary with this desk's home and session, in UTC.
+    pub fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(assert_cmd::cargo::cargo_bin("koncert-sf"));
+        command
+            .args(args)
+            .env("KONCERT_SF_HOME", self.home.path())
+            .env("KONCERT_SF_ACCESS_TOKEN", &self.token)
+            .env("KONCERT_SF_INSTANCE_URL", self.sb.url())
+            .env_remove("KONCERT_SF_ORG")
+            .env_remove("KONCERT_SF_LOG")
+            .env("TZ", "UTC");
+        command
+    }
+
+    /// Runs the binary with `--json`: exit code, stdout as JSON (`Null` when
+    /// it is not JSON), stderr.
+    pub async fn run(&self, args: &[&str]) -> (i32, Value, String) {
+        let mut command = self.command(args);
+        if !args.contains(&"--json") {
+            command.arg("--json");
+        }
+        output(command).await
+    }
+
+    /// Runs the binary as a person would, without `--json`.
+    pub async fn run_human(&self, args: &[&str]) -> (i32, Value, String) {
+        output(self.command(args)).await
+    }
+
+    /// [`run`](Self::run), which must exit 0; returns the JSON.
+    pub async fn ok(&self, args: &[&str]) -> Value {
+        let (code, json, err) = self.run(args).await;
+        assert_eq!(code, 0, "{args:?} failed: {err}");
+        json
+    }
+
+    /// The queue database.
+    pub fn db(&self) -> std::path::PathBuf {
+        self.home.path().join("data").join("queue.db")
+    }
+}
+
+/// Runs a command: exit code, stdout as JSON (`Null` when it is not JSON),
+/// stderr.
+pub async fn output(mut command: tokio::process::Command) -> (i32, Value, String) {
+    let output = command.output().await.unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let json = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
+    (
+        output.status.code().unwrap(),
+        json,
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+/// Declares a module's own desk: the shared [`Desk`] plus that module's
+/// helper methods, which reach the shared ones through `Deref`.
+#[macro_export]
+macro_rules! module_desk {
+    () => {
+        /// The shared desk with this module's helpers.
+        struct Desk($crate::support::Desk);
+
+        impl std::ops::Deref for Desk {
+            type Target = $crate::support::Desk;
+
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+
+        impl std::ops::DerefMut for Desk {
+            fn deref_mut(&mut self) -> &mut Self::Target {
+                &mut self.0
+            }
+        }
+    };
+}
