@@ -528,3 +528,45 @@ test('10. error shapes: INVALID_FIELD and INVALID_SESSION_ID', async () => {
     return true;
   });
 });
+
+test('11. what koncert-sf push relies on: custom field limits, row locks, CallObject lookups', async () => {
+  const minted = await control('POST', '/__sandbox/sessions', { username: info.usernames[0] });
+  const live = new jsforce.Connection({ instanceUrl: minted.instance_url, accessToken: minted.access_token });
+
+  const described = await live.sobject('Task').describe();
+  const campaign = described.fields.find((f) => f.name === 'Call_Campaign__c');
+  assert.equal(campaign.length, 80);
+  assert.equal(campaign.custom, true);
+  assert.equal(campaign.createable, true);
+
+  const contact = (await live.query('SELECT Id FROM Contact LIMIT 1')).records[0];
+  const key = `call-${Date.now()}`;
+  const call = (suffix, extra) => ({
+    Subject: 'Call: Busy', WhoId: contact.Id, TaskSubtype: 'Call', CallObject: `${key}${suffix}`, ...extra,
+  });
+
+  // One transient lock, one over-long custom value, one good record.
+  await control('POST', '/__sandbox/faults', { lock_rows_next: 1 });
+  const results = await live.sobject('Task').create(
+    [call('', {}), call(':follow-up', { Call_Campaign__c: 'x'.repeat(81) }), call(':second', {})],
+    { allOrNone: false },
+  );
+  await control('POST', '/__sandbox/faults', {});
+  assert.equal(results[0].success, false);
+  assert.equal(results[0].errors[0].statusCode, 'UNABLE_TO_LOCK_ROW');
+  assert.equal(results[1].success, false);
+  assert.equal(results[1].errors[0].statusCode, 'STRING_TOO_LONG');
+  assert.deepEqual(results[1].errors[0].fields, ['Call_Campaign__c']);
+  assert.equal(results[2].success, true);
+
+  // The retry of the locked record goes through, and the lookup by CallObject
+  // (a colon inside a literal) finds exactly the Tasks that exist.
+  const retried = await live.sobject('Task').create([call('', {})], { allOrNone: false });
+  assert.equal(retried[0].success, true);
+  const keys = [key, `${key}:follow-up`, `${key}:second`].map(soqlString).join(',');
+  const found = await live.query(`SELECT Id, CallObject FROM Task WHERE CallObject IN (${keys})`);
+  const byKey = Object.fromEntries(found.records.map((r) => [r.CallObject, r.Id]));
+  assert.deepEqual(Object.keys(byKey).sort(), [key, `${key}:second`].sort());
+  assert.equal(byKey[key], retried[0].id);
+  assert.equal(byKey[`${key}:second`], results[2].id);
+});
