@@ -22,7 +22,7 @@ use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{api_used, mint_token, queue_db};
+use common::{MEASURE, api_used, mint_token, queue_db};
 
 use koncert_sf::sandbox::{self, SandboxOptions};
 use koncert_sf::store::Store;
@@ -31,9 +31,6 @@ use serde_json::{Value, json};
 
 /// The koncert-sf binary cargo built with this benchmark (bench profile).
 const BIN: &str = env!("CARGO_BIN_EXE_koncert-sf");
-
-/// Argument that makes this binary one measured load.
-const MEASURE: &str = "__measure";
 
 /// The name of the call list every load writes.
 const LIST: &str = "bench";
@@ -101,19 +98,7 @@ struct Target<'a> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = if args.first().map(String::as_str) == Some(MEASURE) {
-        measure_main(&args[1..])
-    } else {
-        bench_main(&args)
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("load_report bench: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main("load_report", bench_main, measure_main)
 }
 
 fn bench_main(args: &[String]) -> anyhow::Result<()> {

@@ -15,9 +15,13 @@
 //! `__measure`), so `getrusage(RUSAGE_CHILDREN)` there is the peak memory of
 //! that one purge.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
+
+use common::MEASURE;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use koncert_sf::store::Store;
@@ -29,9 +33,6 @@ use serde_json::{Value, json};
 /// The koncert-sf binary cargo built with this benchmark (bench profile).
 const BIN: &str = env!("CARGO_BIN_EXE_koncert-sf");
 
-/// Argument that makes this binary one measured purge.
-const MEASURE: &str = "__measure";
-
 const CALLS: u32 = 1_000_000;
 const PROSPECTS: u32 = 5_000;
 const HISTORY_DAYS: f64 = 400.0;
@@ -39,22 +40,11 @@ const HISTORY_DAYS: f64 = 400.0;
 const CALLING_DAYS: f64 = 30.0;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = if args.first().map(String::as_str) == Some(MEASURE) {
-        measure_main(&args[1..])
-    } else {
-        bench_main()
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("purge bench: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main("purge", bench_main, measure_main)
 }
 
-fn bench_main() -> anyhow::Result<()> {
+/// The whole benchmark; it takes no options (cargo's `--bench` is ignored).
+fn bench_main(_args: &[String]) -> anyhow::Result<()> {
     let home = tempfile::tempdir()?;
     let db = home.path().join("data").join("queue.db");
     let started = Instant::now();

@@ -31,7 +31,7 @@ use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{api_used, mint_token, queue_db};
+use common::{MEASURE, api_used, mint_token, queue_db};
 
 use chrono::{Local, Utc};
 use koncert_sf::sandbox::{self, SandboxOptions, ThreadedSandbox};
@@ -41,9 +41,6 @@ use serde_json::{Map, Value, json};
 
 /// The koncert-sf binary cargo built with this benchmark (bench profile).
 const BIN: &str = env!("CARGO_BIN_EXE_koncert-sf");
-
-/// Argument that makes this binary one measured push.
-const MEASURE: &str = "__measure";
 
 /// The call list the report is loaded into.
 const LIST: &str = "bench";
@@ -91,19 +88,7 @@ struct Row {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = if args.first().map(String::as_str) == Some(MEASURE) {
-        measure_main(&args[1..])
-    } else {
-        bench_main(&args)
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("push bench: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::main("push", bench_main, measure_main)
 }
 
 fn bench_main(args: &[String]) -> anyhow::Result<()> {
