@@ -660,15 +660,7 @@ async fn a_session_expiring_mid_push_is_refreshed_and_every_call_lands_once() {
     let world = World::new(SandboxOptions::default()).await;
     let alias = alias("push-refresh");
     world.login(&alias, &[]).await;
-    let report = world
-        .sb
-        .info()
-        .reports
-        .iter()
-        .find(|r| r.name == "Contact Call List")
-        .expect("seeded report")
-        .id
-        .clone();
+    let report = report_id(&world.sb, "Contact Call List");
     let (code, _, err) = world.run(&["load-report", &report, "--org", &alias]).await;
     assert_eq!(code, 0, "{err}");
     for row in 1..=450 {

@@ -20,17 +20,10 @@ use phonenumber::country::Id;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-use crate::support::{records, rep_token, restricted_token, start, start_with};
+use crate::support::{records, rep_token, report_id, restricted_token, start, start_with};
 
 const FORBIDDEN_MESSAGE: &str =
     "You don\u{2019}t have sufficient privileges to perform this operation.";
-
-fn report_id(sb: &SandboxHandle, name: &str) -> String {
-    let info = sb.info().reports.iter().find(|r| r.name == name);
-    info.unwrap_or_else(|| panic!("no report named {name}"))
-        .id
-        .clone()
-}
 
 async fn connect(sb: &SandboxHandle, token: String) -> Connection {
     let source = Source::Env {

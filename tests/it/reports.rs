@@ -18,14 +18,6 @@ use crate::support::*;
 const FORBIDDEN_MESSAGE: &str =
     "You don\u{2019}t have sufficient privileges to perform this operation.";
 
-/// The id of a seeded report by name, from the sandbox info.
-fn report_id(sb: &SandboxHandle, name: &str) -> String {
-    let info = sb.info().reports.iter().find(|r| r.name == name);
-    info.unwrap_or_else(|| panic!("no report named {name}"))
-        .id
-        .clone()
-}
-
 fn report_url(sb: &SandboxHandle, id: &str, details: bool) -> String {
     api(
         sb,

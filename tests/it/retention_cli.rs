@@ -21,15 +21,7 @@ impl Desk {
 
     /// Loads the Ohio Contact call list; returns its rows as `queue --json`.
     async fn load_ohio(&self) -> Vec<Value> {
-        let id = self
-            .sb
-            .info()
-            .reports
-            .iter()
-            .find(|r| r.name == "Contact Call List")
-            .expect("seeded report")
-            .id
-            .clone();
+        let id = self.report("Contact Call List");
         self.ok(&["load-report", &id, "--list", "ohio", "--json"])
             .await;
         let rows = self

@@ -99,6 +99,14 @@ async fn split(response: reqwest::Response) -> (u16, Option<String>, Value) {
     (status, limit, body)
 }
 
+/// The id of a seeded report by name, from the sandbox info.
+pub fn report_id(sb: &SandboxHandle, name: &str) -> String {
+    let info = sb.info().reports.iter().find(|r| r.name == name);
+    info.unwrap_or_else(|| panic!("no report named {name}"))
+        .id
+        .clone()
+}
+
 /// All records of an object, read through the control surface (not counted).
 pub async fn records(sb: &SandboxHandle, object: &str) -> Vec<Value> {
     let url = format!("{}/__sandbox/records/{object}", sb.url());
@@ -228,9 +236,7 @@ impl Desk {
 
     /// The id of a seeded report.
     pub fn report(&self, name: &str) -> String {
-        let reports = &self.sb.info().reports;
-        let report = reports.iter().find(|r| r.name == name);
-        report.expect("seeded report").id.clone()
+        report_id(&self.sb, name)
     }
 
     /// The binary with this desk's home and session, in UTC.
